@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using R2Gateway.Http;
+
+namespace R2Gateway.Actions;
+
+/// <summary>
+/// THE dispatch table: (method, action) → handler, as in the Worker's switch statement.
+/// Each row is its own endpoint on <c>/{**key}</c>; <see cref="ObjectActionMatcherPolicy"/>
+/// picks the row whose action equals the request's <c>?action=</c>.
+/// </summary>
+public static class ActionTable
+{
+    public const string Pattern = "/{**key}";
+
+    private static readonly string[] KnownMethods = ["GET", "HEAD", "PUT", "POST", "DELETE"];
+
+    public static IEndpointRouteBuilder MapObjectActions(this IEndpointRouteBuilder app)
+    {
+        app.MapAction("mpu-create", "Start a multipart upload", MultipartActions.CreateAsync, "POST");
+        app.MapAction("mpu-uploadpart", "Upload one part (uploadId, partNumber); the body is the part", MultipartActions.UploadPartAsync, "PUT");
+        app.MapAction("mpu-complete", "Assemble the listed parts into the object", MultipartActions.CompleteAsync, "POST");
+        app.MapAction("mpu-abort", "Drop an unfinished upload and its parts", MultipartActions.AbortAsync, "DELETE");
+        app.MapAction("mpu-listparts", "The parts uploaded so far, for resuming", MultipartActions.ListPartsAsync, "GET");
+        app.MapAction("get", "Read the object (Range and conditional headers honoured; HEAD for headers only)", ObjectActions.GetAsync, "GET", "HEAD");
+        app.MapAction("put", "Upload the object in one request (up to 5 GiB)", ObjectActions.PutAsync, "PUT");
+        app.MapAction("delete", "Delete the object", ObjectActions.DeleteAsync, "DELETE");
+        app.MapAction("list", "List objects (prefix, delimiter, cursor, limit)", ObjectActions.ListAsync, "GET");
+
+        // Whatever no row takes: a missing or unknown action, or a method the gateway does not serve.
+        app.Map(Pattern, Unmatched).WithMetadata(ObjectActionMetadata.Unmatched).ExcludeFromDescription();
+        return app;
+    }
+
+    private static RouteHandlerBuilder MapAction(this IEndpointRouteBuilder app, string action, string summary, Delegate handler, params string[] methods) =>
+        app.MapMethods(Pattern, methods, handler)
+            .WithMetadata(new ObjectActionMetadata(action))
+            .WithName(action)
+            .WithSummary(summary)
+            .WithTags(action.StartsWith("mpu-", StringComparison.Ordinal) ? "Multipart" : "Objects")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+    private static ProblemHttpResult Unmatched(HttpContext context)
+    {
+        var method = context.Request.Method;
+        if (!KnownMethods.Contains(method))
+        {
+            context.Response.Headers.Allow = string.Join(", ", KnownMethods);
+            return ContractErrors.Problem(StatusCodes.Status405MethodNotAllowed, null, $"Method {method} is not allowed; use one of {string.Join(", ", KnownMethods)}.");
+        }
+
+        return context.Request.Query.TryGetValue("action", out var action)
+            ? ContractErrors.InvalidArgument($"Unknown action {action} for {method}")
+            : ContractErrors.InvalidArgument("Missing action type");
+    }
+}

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using R2Gateway.Http;
+using R2Gateway.Storage;
+
+namespace R2Gateway.Actions;
+
+/// <summary>mpu-create, mpu-uploadpart, mpu-complete, mpu-abort, mpu-listparts.</summary>
+public static class MultipartActions
+{
+    // 10,000 parts at ~70 bytes each fits in under 1 MiB; allow twice that.
+    private const long MaxCompleteBodyBytes = 2 * 1024 * 1024;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowReadingFromString,
+    };
+
+    public static async Task<Ok<CreatedUpload>> CreateAsync(
+        ObjectKey key, HttpRequest request, IObjectStore store, CancellationToken cancellationToken)
+    {
+        var uploadId = await store.CreateMultipartUploadAsync(key.Required(), ObjectHttpMetadata.FromRequest(request), cancellationToken);
+        return TypedResults.Ok(new CreatedUpload(key.Value, uploadId));
+    }
+
+    public static async Task<Results<Ok<UploadedPartResponse>, ProblemHttpResult>> UploadPartAsync(
+        ObjectKey key, string? uploadId, string? partNumber, HttpContext context, IObjectStore store, CancellationToken cancellationToken)
+    {
+        if (uploadId is null || partNumber is null)
+        {
+            return ContractErrors.InvalidArgument("Missing partNumber or uploadId");
+        }
+
+        if (RequestBodies.ParseInt(partNumber) is not { } number)
+        {
+            return ContractErrors.InvalidArgument($"partNumber must be an integer from 1 to {MultipartRules.MaxParts}; got '{partNumber}'.");
+        }
+
+        MultipartRules.EnsurePartNumber(number);
+        if (!RequestBodies.HasBody(context))
+        {
+            return ContractErrors.InvalidArgument("Missing request body");
+        }
+
+        RequestBodies.Limit(context, MultipartRules.MaxPartSize, "A part");
+        var part = await store.UploadPartAsync(key.Required(), uploadId, number, context.Request.Body, context.Request.ContentLength, cancellationToken);
+        return TypedResults.Ok(new UploadedPartResponse(part.PartNumber, part.ETag));
+    }
+
+    public static async Task<Results<Ok<ObjectSummary>, ProblemHttpResult>> CompleteAsync(
+        ObjectKey key, string? uploadId, HttpContext context, IObjectStore store, CancellationToken cancellationToken)
+    {
+        if (uploadId is null)
+        {
+            return ContractErrors.InvalidArgument("Missing uploadId");
+        }
+
+        RequestBodies.Limit(context, MaxCompleteBodyBytes, "The mpu-complete body");
+        CompleteBody? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<CompleteBody>(context.Request.Body, Json, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            body = null;
+        }
+
+        if (body?.Parts is not { Count: > 0 } listed
+            || listed.Any(p => p?.PartNumber is null || string.IsNullOrWhiteSpace(p.Etag)))
+        {
+            return ContractErrors.InvalidArgument("Missing or incomplete body: send {\"parts\": [{\"partNumber\": 1, \"etag\": \"...\"}, ...]}.");
+        }
+
+        var parts = listed.Select(p => new UploadedPart(p!.PartNumber!.Value, Etags.Normalize(p.Etag!))).ToList();
+        foreach (var part in parts)
+        {
+            MultipartRules.EnsurePartNumber(part.PartNumber);
+        }
+
+        if (parts.GroupBy(p => p.PartNumber).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+        {
+            return ContractErrors.InvalidArgument($"Part {duplicate.Key} is listed more than once.");
+        }
+
+        var info = await store.CompleteMultipartUploadAsync(key.Required(), uploadId, parts, cancellationToken);
+        context.Response.Headers.ETag = Etags.Quote(info.ETag);
+        return TypedResults.Ok(new ObjectSummary(info.Key, info.Size, info.ETag));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> AbortAsync(
+        ObjectKey key, string? uploadId, IObjectStore store, CancellationToken cancellationToken)
+    {
+        if (uploadId is null)
+        {
+            return ContractErrors.InvalidArgument("Missing uploadId");
+        }
+
+        await store.AbortMultipartUploadAsync(key.Required(), uploadId, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<Ok<PartList>, ProblemHttpResult>> ListPartsAsync(
+        ObjectKey key, string? uploadId, string? partNumberMarker, string? maxParts, IObjectStore store, CancellationToken cancellationToken)
+    {
+        if (uploadId is null)
+        {
+            return ContractErrors.InvalidArgument("Missing uploadId");
+        }
+
+        var marker = partNumberMarker is null ? 0 : RequestBodies.ParseInt(partNumberMarker) ?? -1;
+        var max = maxParts is null ? 1000 : RequestBodies.ParseInt(maxParts) ?? -1;
+        if (marker is < 0 or > MultipartRules.MaxParts || max is < 1 or > 1000)
+        {
+            return ContractErrors.InvalidArgument($"partNumberMarker must be 0 to {MultipartRules.MaxParts} and maxParts 1 to 1000.");
+        }
+
+        var listing = await store.ListPartsAsync(key.Required(), uploadId, marker, max, cancellationToken);
+        var parts = listing.Parts.Select(p => new PartEntry(p.PartNumber, p.ETag, p.Size, p.LastModified)).ToList();
+        return TypedResults.Ok(new PartList(key.Value, uploadId, parts, listing.IsTruncated, listing.NextPartNumberMarker));
+    }
+}

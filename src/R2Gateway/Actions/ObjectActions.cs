@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+using R2Gateway.Http;
+using R2Gateway.Storage;
+
+namespace R2Gateway.Actions;
+
+/// <summary>get (and HEAD), put, delete, list.</summary>
+public static class ObjectActions
+{
+    /// <summary>Range, If-Match, If-None-Match, If-Modified-Since and If-Unmodified-Since are
+    /// answered by ASP.NET Core's file result (206, 304, 412, 416), which needs a seekable stream.</summary>
+    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetAsync(
+        ObjectKey key, HttpResponse response, IObjectStore store, CancellationToken cancellationToken)
+    {
+        var found = await store.GetObjectAsync(key.Required(), cancellationToken);
+        if (found is null)
+        {
+            return ContractErrors.Problem(StoreErrorCode.NoSuchKey, "Object Not Found");
+        }
+
+        var info = found.Info;
+        ObjectHttpMetadata.WriteTo(response, info);
+        return TypedResults.Stream(found.Content, info.Metadata.ContentType ?? "application/octet-stream",
+            lastModified: info.LastModified, entityTag: new EntityTagHeaderValue(Etags.Quote(info.ETag)),
+            enableRangeProcessing: true);
+    }
+
+    public static async Task<Results<Ok<ObjectSummary>, ProblemHttpResult>> PutAsync(
+        ObjectKey key, HttpContext context, IObjectStore store, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        var ifNoneMatch = request.Headers.IfNoneMatch.ToString();
+        if (ifNoneMatch.Length > 0 && ifNoneMatch.Trim() != "*")
+        {
+            return ContractErrors.InvalidArgument("put supports If-None-Match only as '*' (write only if the key does not exist).");
+        }
+
+        var ifMatch = request.Headers.IfMatch.ToString();
+        byte[]? contentMd5 = null;
+        if (request.Headers.TryGetValue("Content-MD5", out var md5Header))
+        {
+            contentMd5 = new byte[16];
+            if (!Convert.TryFromBase64String(md5Header.ToString(), contentMd5, out var written) || written != 16)
+            {
+                return ContractErrors.InvalidArgument("Content-MD5 must be the base64 of the body's 16-byte MD5.");
+            }
+        }
+
+        RequestBodies.Limit(context, MultipartRules.MaxPutSize, "A single put");
+        var options = new PutOptions(
+            ObjectHttpMetadata.FromRequest(request),
+            IfNoneMatchAny: ifNoneMatch.Length > 0,
+            IfMatch: ifMatch.Length == 0 ? null : ifMatch.Trim() == "*" ? "*" : Etags.Normalize(ifMatch),
+            ContentMd5: contentMd5);
+        var info = await store.PutObjectAsync(key.Required(), request.Body, request.ContentLength, options, cancellationToken);
+        context.Response.Headers.ETag = Etags.Quote(info.ETag);
+        return TypedResults.Ok(new ObjectSummary(info.Key, info.Size, info.ETag));
+    }
+
+    public static async Task<NoContent> DeleteAsync(ObjectKey key, IObjectStore store, CancellationToken cancellationToken)
+    {
+        await store.DeleteObjectAsync(key.Required(), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Lists objects under <paramref name="prefix"/>, or under the path's key when no prefix is given.</summary>
+    public static async Task<Results<Ok<ObjectList>, ProblemHttpResult>> ListAsync(
+        ObjectKey key, string? prefix, string? delimiter, string? cursor, string? limit, IObjectStore store, CancellationToken cancellationToken)
+    {
+        var max = limit is null ? Listing.MaxLimit : RequestBodies.ParseInt(limit) ?? -1;
+        if (max is < 1 or > Listing.MaxLimit)
+        {
+            return ContractErrors.InvalidArgument($"limit must be an integer from 1 to {Listing.MaxLimit}.");
+        }
+
+        var listing = await store.ListObjectsAsync(
+            new ListRequest(prefix ?? key.Value, string.IsNullOrEmpty(delimiter) ? null : delimiter, cursor, max), cancellationToken);
+        var objects = listing.Objects
+            .Select(o => new ListedObject(o.Key, o.Size, o.ETag, o.LastModified, o.Metadata.ContentType))
+            .ToList();
+        return TypedResults.Ok(new ObjectList(objects, listing.DelimitedPrefixes, listing.IsTruncated, listing.Cursor));
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Http.Features;
+using R2Gateway.Http;
+using R2Gateway.Storage;
+
+namespace R2Gateway.Actions;
+
+/// <summary>Per-action request body limits. Kestrel's global 30 MB limit is raised only where a
+/// large body is expected, and lowered where only a small JSON document is.</summary>
+internal static class RequestBodies
+{
+    /// <summary>Sets the body limit for this request; a declared length over it is refused at once.</summary>
+    public static void Limit(HttpContext context, long maxBytes, string what)
+    {
+        if (context.Request.ContentLength > maxBytes)
+        {
+            throw new StoreException(StoreErrorCode.EntityTooLarge, $"{what} may be at most {maxBytes} bytes; this one is {context.Request.ContentLength}.");
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = maxBytes;
+        }
+    }
+
+    /// <summary>True when the request has a body: a non-zero Content-Length, or chunked encoding.</summary>
+    public static bool HasBody(HttpContext context) =>
+        context.Request.ContentLength is > 0
+        || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
+
+    public static int? ParseInt(string? value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+}

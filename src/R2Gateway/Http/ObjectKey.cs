@@ -1,0 +1,91 @@
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using R2Gateway.Storage;
+
+namespace R2Gateway.Http;
+
+/// <summary>
+/// The object key of a request: the whole path after the first '/', percent-decoded as UTF-8,
+/// slashes kept. It is read from the raw request target, because the server's own path has
+/// already collapsed <c>..</c> segments and left <c>%2F</c> encoded, and both are legal in keys.
+/// </summary>
+public readonly record struct ObjectKey(string Value)
+{
+    public bool IsEmpty => Value.Length == 0;
+
+    public override string ToString() => Value;
+
+    /// <summary>Minimal APIs call this to bind a handler's <see cref="ObjectKey"/> parameter.
+    /// An empty key is allowed here; handlers that need one call <see cref="Required"/>.</summary>
+    public static ValueTask<ObjectKey> BindAsync(HttpContext context) => ValueTask.FromResult(FromRequest(context));
+
+    public static ObjectKey FromRequest(HttpContext context)
+    {
+        var key = Decode(RawPath(context));
+        if (key.Length > 0)
+        {
+            ObjectKeys.Validate(key);
+        }
+
+        return new ObjectKey(key);
+    }
+
+    public string Required()
+    {
+        ObjectKeys.Validate(Value);
+        return Value;
+    }
+
+    private static string RawPath(HttpContext context)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(raw))
+        {
+            return context.Request.Path.Value ?? "/";
+        }
+
+        if (!raw.StartsWith('/'))
+        {
+            // absolute-form (http://host/path): the path starts at the first '/' after the authority
+            var scheme = raw.IndexOf("://", StringComparison.Ordinal);
+            var slash = scheme < 0 ? -1 : raw.IndexOf('/', scheme + 3);
+            raw = slash < 0 ? "/" : raw[slash..];
+        }
+
+        var query = raw.IndexOf('?');
+        return query < 0 ? raw : raw[..query];
+    }
+
+    private static string Decode(string path)
+    {
+        var encoded = path.AsSpan(1);
+        var bytes = new byte[encoded.Length * 3];
+        var n = 0;
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            if (encoded[i] == '%' && i + 2 < encoded.Length
+                && byte.TryParse(encoded.Slice(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var b))
+            {
+                bytes[n++] = b;
+                i += 2;
+            }
+            else if (encoded[i] > 0x7f)
+            {
+                n += Encoding.UTF8.GetBytes(encoded.Slice(i, 1), bytes.AsSpan(n));
+            }
+            else
+            {
+                bytes[n++] = (byte)encoded[i];
+            }
+        }
+
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, 0, n);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new StoreException(StoreErrorCode.InvalidArgument, "The object key is not valid UTF-8 once percent-decoded.");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using R2Gateway.Actions;
+using R2Gateway.Http;
+using R2Gateway.Storage;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddGatewayLogging();
+builder.Services.AddObjectStore(builder.Configuration);
+builder.Services.AddProblemDetails(ContractProblems.Customize);
+builder.Services.AddExceptionHandler<ContractExceptionHandler>();
+builder.Services.AddSingleton<Microsoft.AspNetCore.Routing.MatcherPolicy, ObjectActionMatcherPolicy>();
+builder.Services.AddGatewayOpenApi();
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+var app = builder.Build();
+
+app.UseMiddleware<RequestLogging>();
+app.UseExceptionHandler();
+app.UseMiddleware<ProblemBodies>();
+app.UseGatewayApiDocs();
+
+app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
+app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
+app.MapObjectActions();
+
+app.Run();
+
+/// <summary>Visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+
+namespace R2Gateway.Storage.FileSystem;
+
+/// <summary>
+/// The on-disk format of objects and parts: the bytes, then a JSON trailer describing them, then a
+/// fixed footer (trailer length, magic). Data and its description live in one file, so one rename
+/// publishes both atomically and an open handle always sees a matching pair.
+/// </summary>
+internal static class BlobFile
+{
+    private const int CopyBufferSize = 1024 * 1024;
+    private const int FooterSize = sizeof(int) + 8;
+    private const int MaxTrailerSize = 64 * 1024;
+
+    private static ReadOnlySpan<byte> Magic => "R2GWBLB1"u8;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Streams <paramref name="source"/> into <paramref name="destination"/>, computing the MD5 on
+    /// the way; more than <paramref name="limit"/> bytes is <see cref="StoreErrorCode.EntityTooLarge"/>.</summary>
+    public static async Task<(long Length, byte[] Md5)> CopyHashingAsync(
+        Stream source, Stream destination, long limit, CancellationToken cancellationToken)
+    {
+        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            long total = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                total += read;
+                if (total > limit)
+                {
+                    throw new StoreException(StoreErrorCode.EntityTooLarge, $"The body is larger than the {limit} bytes allowed here.");
+                }
+
+                md5.AppendData(buffer, 0, read);
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+
+            return (total, md5.GetHashAndReset());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public static async Task AppendTrailerAsync<T>(FileStream file, T trailer, bool fsync, CancellationToken cancellationToken)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(trailer, Json);
+        var footer = new byte[FooterSize];
+        BinaryPrimitives.WriteInt32LittleEndian(footer, json.Length);
+        Magic.CopyTo(footer.AsSpan(sizeof(int)));
+        await file.WriteAsync(json, cancellationToken);
+        await file.WriteAsync(footer, cancellationToken);
+        file.Flush(flushToDisk: fsync);
+    }
+
+    /// <summary>Reads the trailer of an open blob; returns it with the length of the data before it.</summary>
+    public static (T Trailer, long DataLength) ReadTrailer<T>(SafeFileHandle handle, string path)
+    {
+        var length = RandomAccess.GetLength(handle);
+        Span<byte> footer = stackalloc byte[FooterSize];
+        if (length < FooterSize || RandomAccess.Read(handle, footer, length - FooterSize) != FooterSize
+            || !footer[sizeof(int)..].SequenceEqual(Magic))
+        {
+            throw Corrupt(path);
+        }
+
+        var trailerLength = BinaryPrimitives.ReadInt32LittleEndian(footer);
+        if (trailerLength is <= 0 or > MaxTrailerSize || trailerLength > length - FooterSize)
+        {
+            throw Corrupt(path);
+        }
+
+        var json = new byte[trailerLength];
+        var dataLength = length - FooterSize - trailerLength;
+        if (RandomAccess.Read(handle, json, dataLength) != trailerLength)
+        {
+            throw Corrupt(path);
+        }
+
+        var trailer = JsonSerializer.Deserialize<T>(json, Json) ?? throw Corrupt(path);
+        return (trailer, dataLength);
+    }
+
+    public static T ReadJson<T>(string path) =>
+        JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), Json) ?? throw Corrupt(path);
+
+    public static void WriteJson<T>(string path, T value) =>
+        File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(value, Json));
+
+    private static InvalidDataException Corrupt(string path) => new($"'{path}' is not a blob written by this store.");
+}

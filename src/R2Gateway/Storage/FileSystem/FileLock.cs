@@ -1,0 +1,39 @@
+namespace R2Gateway.Storage.FileSystem;
+
+/// <summary>An exclusive advisory lock on a file (flock through FileShare.None), held until disposed.
+/// It works across gateway processes sharing one root and is released by the OS if a process dies.</summary>
+internal static class FileLock
+{
+    public static FileStream? TryAcquire(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+        }
+        catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException))
+        {
+            return null;
+        }
+    }
+
+    public static async Task<FileStream> AcquireAsync(string path, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var delay = 2;
+        while (true)
+        {
+            if (TryAcquire(path) is { } held)
+            {
+                return held;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new StoreException(StoreErrorCode.ServiceUnavailable, "The store is busy with another write to this key; try again.");
+            }
+
+            await Task.Delay(delay, cancellationToken);
+            delay = Math.Min(delay * 2, 50);
+        }
+    }
+}

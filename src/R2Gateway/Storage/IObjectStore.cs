@@ -1,0 +1,85 @@
+namespace R2Gateway.Storage;
+
+/// <summary>
+/// One bucket. Bodies are streams in both directions; failures are <see cref="StoreException"/>s
+/// with an S3-style code. Implementations never see HTTP.
+/// </summary>
+public interface IObjectStore
+{
+    Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, CancellationToken cancellationToken);
+
+    /// <param name="contentLength">The body's length when the client sent one; null for a chunked body.</param>
+    Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, CancellationToken cancellationToken);
+
+    /// <param name="parts">Validated by the caller: distinct part numbers, unquoted etags.</param>
+    Task<ObjectInfo> CompleteMultipartUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken);
+
+    Task AbortMultipartUploadAsync(string key, string uploadId, CancellationToken cancellationToken);
+
+    Task<PartListing> ListPartsAsync(string key, string uploadId, int partNumberMarker, int maxParts, CancellationToken cancellationToken);
+
+    Task<ObjectInfo> PutObjectAsync(string key, Stream body, long? contentLength, PutOptions options, CancellationToken cancellationToken);
+
+    /// <summary>The object's info and a seekable view of its bytes, or null when there is none.
+    /// The stream shows one version of the object even if it is replaced while being read.</summary>
+    Task<StoredObject?> GetObjectAsync(string key, CancellationToken cancellationToken);
+
+    Task<ObjectInfo?> HeadObjectAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Deleting a key that does not exist succeeds.</summary>
+    Task DeleteObjectAsync(string key, CancellationToken cancellationToken);
+
+    Task<ObjectListing> ListObjectsAsync(ListRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Throws when the store cannot serve requests; used by /readyz.</summary>
+    Task CheckHealthAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The standard HTTP metadata an object keeps (what R2 calls httpMetadata).</summary>
+public sealed record ObjectMetadata(
+    string? ContentType = null,
+    string? ContentDisposition = null,
+    string? CacheControl = null,
+    string? ContentEncoding = null,
+    string? ContentLanguage = null,
+    string? Expires = null)
+{
+    public static readonly ObjectMetadata None = new();
+}
+
+/// <param name="ETag">Unquoted, as R2's <c>etag</c>: hex MD5, or <c>md5-N</c> for a multipart object.</param>
+public sealed record ObjectInfo(string Key, long Size, string ETag, DateTimeOffset LastModified, ObjectMetadata Metadata);
+
+/// <param name="ETag">Unquoted hex MD5 of the part.</param>
+public sealed record UploadedPart(int PartNumber, string ETag);
+
+public sealed record PartInfo(int PartNumber, string ETag, long Size, DateTimeOffset LastModified);
+
+public sealed record PartListing(IReadOnlyList<PartInfo> Parts, bool IsTruncated, int? NextPartNumberMarker);
+
+/// <param name="IfNoneMatchAny">Write only when the key does not exist (If-None-Match: *).</param>
+/// <param name="IfMatch">Write only when the current object has this unquoted etag (or, for <c>*</c>, exists).</param>
+/// <param name="ContentMd5">Base64 MD5 the body must have (Content-MD5).</param>
+public sealed record PutOptions(
+    ObjectMetadata Metadata,
+    bool IfNoneMatchAny = false,
+    string? IfMatch = null,
+    byte[]? ContentMd5 = null);
+
+public sealed class StoredObject(ObjectInfo info, Stream content) : IAsyncDisposable
+{
+    public ObjectInfo Info { get; } = info;
+
+    /// <summary>Seekable, positioned at 0, exactly <see cref="ObjectInfo.Size"/> bytes long.</summary>
+    public Stream Content { get; } = content;
+
+    public ValueTask DisposeAsync() => Content.DisposeAsync();
+}
+
+public sealed record ListRequest(string Prefix, string? Delimiter, string? Cursor, int Limit);
+
+public sealed record ObjectListing(
+    IReadOnlyList<ObjectInfo> Objects,
+    IReadOnlyList<string> DelimitedPrefixes,
+    bool IsTruncated,
+    string? Cursor);
