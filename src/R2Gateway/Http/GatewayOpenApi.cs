@@ -2,7 +2,18 @@ namespace R2Gateway.Http;
 
 public static class GatewayOpenApi
 {
-    public static IServiceCollection AddGatewayOpenApi(this IServiceCollection services) => services.AddOpenApi();
+    public static IServiceCollection AddGatewayOpenApi(this IServiceCollection services)
+    {
+        services.AddSingleton<Microsoft.AspNetCore.Mvc.ApiExplorer.IApiDescriptionProvider, ObjectActionApiDescriptions>();
+        return services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "R2Gateway";
+            document.Info.Description = "The multipart API of Cloudflare's Worker example, over an S3-compatible bucket. "
+                + "Every object request is /{key}?action=NAME; the key is the whole path, percent-encoded (a '/' in a key may be sent as %2F).";
+            return Task.CompletedTask;
+        }).AddDocumentTransformer(ObjectActionApiDescriptions.RewritePaths)
+          .AddOperationTransformer(ObjectActionApiDescriptions.AddKeyParameter));
+    }
 
     /// <summary>/openapi/v1.json and Swagger UI at /swagger; neither answers a request that carries
     /// <c>?action=</c>, which always addresses an object.</summary>
