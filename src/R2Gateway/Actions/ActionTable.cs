@@ -18,16 +18,16 @@ public static class ActionTable
     {
         app.MapAction("mpu-create", "Start a multipart upload", MultipartActions.CreateAsync, "POST");
         app.MapAction("mpu-uploadpart", "Upload one part (uploadId, partNumber); the body is the part", MultipartActions.UploadPartAsync, "PUT")
-            .Accepts<Stream>("application/octet-stream").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         app.MapAction("mpu-complete", "Assemble the listed parts into the object", MultipartActions.CompleteAsync, "POST")
-            .Accepts<CompleteBody>("application/json").ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound);
         app.MapAction("mpu-abort", "Drop an unfinished upload and its parts", MultipartActions.AbortAsync, "DELETE");
         app.MapAction("mpu-listparts", "The parts uploaded so far, for resuming", MultipartActions.ListPartsAsync, "GET");
         app.MapAction("get", "Read the object (Range and conditional headers honoured; HEAD for headers only)", ObjectActions.GetAsync, "GET", "HEAD")
             .Produces(StatusCodes.Status206PartialContent).Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
         app.MapAction("put", "Upload the object in one request (up to 5 GiB)", ObjectActions.PutAsync, "PUT")
-            .Accepts<Stream>("application/octet-stream").ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         app.MapAction("delete", "Delete the object", ObjectActions.DeleteAsync, "DELETE");
         app.MapAction("list", "List objects (prefix, delimiter, cursor, limit)", ObjectActions.ListAsync, "GET");
 

@@ -12,7 +12,7 @@ public static class GatewayOpenApi
                 + "Every object request is /{key}?action=NAME; the key is the whole path, percent-encoded (a '/' in a key may be sent as %2F).";
             return Task.CompletedTask;
         }).AddDocumentTransformer(ObjectActionApiDescriptions.RewritePaths)
-          .AddOperationTransformer(ObjectActionApiDescriptions.AddKeyParameter));
+          .AddOperationTransformer(ObjectActionApiDescriptions.DescribeObjectAction));
     }
 
     /// <summary>/openapi/v1.json and Swagger UI at /swagger; neither answers a request that carries

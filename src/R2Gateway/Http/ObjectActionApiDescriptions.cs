@@ -28,11 +28,23 @@ public sealed class ObjectActionApiDescriptions : IApiDescriptionProvider
         return Task.CompletedTask;
     }
 
-    /// <summary>Documents the key, which <see cref="ObjectKey"/> binds from the raw path.</summary>
-    public static Task AddKeyParameter(Microsoft.OpenApi.OpenApiOperation operation, Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    /// <summary>Documents the key, which <see cref="ObjectKey"/> binds from the raw path, and the request
+    /// bodies the handlers read themselves (declaring them as Accepts metadata would make routing
+    /// refuse clients that send another Content-Type, as curl and the Worker's client do).</summary>
+    public static Task DescribeObjectAction(Microsoft.OpenApi.OpenApiOperation operation, Microsoft.AspNetCore.OpenApi.OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
-        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<ObjectActionMetadata>().Any())
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<ObjectActionMetadata>().FirstOrDefault() is { } meta)
         {
+            operation.RequestBody = meta.Action switch
+            {
+                "mpu-uploadpart" or "put" => Body("application/octet-stream", new() { Type = Microsoft.OpenApi.JsonSchemaType.String, Format = "binary" }),
+                "mpu-complete" => Body("application/json", new()
+                {
+                    Type = Microsoft.OpenApi.JsonSchemaType.Object,
+                    Examples = [System.Text.Json.Nodes.JsonNode.Parse("""{"parts":[{"partNumber":1,"etag":"bce6bf66aeb76c7040fdd5f4eccb78e6"}]}""")!],
+                }),
+                _ => operation.RequestBody,
+            };
             operation.Parameters ??= [];
             operation.Parameters.Insert(0, new Microsoft.OpenApi.OpenApiParameter
             {
@@ -49,6 +61,12 @@ public sealed class ObjectActionApiDescriptions : IApiDescriptionProvider
 
     // After the framework's endpoint provider (-1100) has described the endpoints.
     public int Order => 0;
+
+    private static Microsoft.OpenApi.OpenApiRequestBody Body(string mediaType, Microsoft.OpenApi.OpenApiSchema schema) => new()
+    {
+        Required = true,
+        Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType> { [mediaType] = new() { Schema = schema } },
+    };
 
     public void OnProvidersExecuting(ApiDescriptionProviderContext context)
     {

@@ -232,7 +232,14 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     public async Task DeleteObjectAsync(string key, CancellationToken cancellationToken)
     {
         using var locked = await FileLock.AcquireAsync(KeyLockPath(key), LockTimeout, cancellationToken);
-        File.Delete(ObjectPath(key));
+        try
+        {
+            File.Delete(ObjectPath(key));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // never stored
+        }
     }
 
     public Task<ObjectListing> ListObjectsAsync(ListRequest request, CancellationToken cancellationToken)

@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# Throughput and memory benchmark of the R2Gateway filesystem store, over loopback.
+#
+#   bash bench/run.sh                                   # 1 GiB, default settings (Fsync=true)
+#   BENCH_SIZE_MIB=256 bash bench/run.sh                # smaller file
+#   bash bench/run.sh --Storage:FileSystem:Fsync=false  # extra args go to the gateway
+#
+# Environment:
+#   BENCH_SIZE_MIB   test file size in MiB (default 1024)
+#   BENCH_PART_MIB   multipart part size in MiB (default 64)
+#   BENCH_TIMEOUT    hard limit for the whole run, seconds (default 1800)
+#   BENCH_TMP        where the temp dir goes (default: $TMPDIR or /tmp); keep it on the disk you measure
+#   BENCH_KEEP=1     keep the temp dir (gateway.log, part answers) for a look afterwards
+#   BENCH_LABEL      label for the results header (default: the extra gateway args, or "defaults")
+#
+# Scenarios: md5sum (reference), single put, multipart with 2 and 4 parts in flight, get.
+# The gateway is restarted (same data root) before every scenario, so the peak RSS (VmHWM of the
+# dotnet process) reported for a scenario belongs to that scenario alone.
+# Results: printed as a markdown table and written to bench/results/latest.md (gitignored).
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SIZE_MIB="${BENCH_SIZE_MIB:-1024}"
+PART_MIB="${BENCH_PART_MIB:-64}"
+TIMEOUT="${BENCH_TIMEOUT:-1800}"
+GATEWAY_ARGS=("$@")
+LABEL="${BENCH_LABEL:-${*:-defaults}}"
+CURL_MAX=900
+
+for tool in dotnet curl jq md5sum dd xxd python3; do
+  command -v "$tool" >/dev/null || { echo "bench: '$tool' is required" >&2; exit 2; }
+done
+
+WORK="$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/r2gw-bench.XXXXXX")"
+DATA="$WORK/data"
+mkdir -p "$DATA"
+PORT=""
+BASE=""
+GW_PID=""
+WATCHDOG_PID=""
+
+start_gateway() {
+  PORT="$(free_port)"
+  BASE="http://127.0.0.1:$PORT"
+  # Started directly (no wrapper), so $! is the dotnet process itself.
+  ( cd "$WORK/publish" && exec env ASPNETCORE_ENVIRONMENT=Production \
+    dotnet "$WORK/publish/R2Gateway.dll" --Urls="$BASE" --Storage:FileSystem:Root="$DATA" \
+    "${GATEWAY_ARGS[@]}" ) >>"$WORK/gateway.log" 2>&1 &
+  GW_PID=$!
+  echo "$GW_PID" >"$WORK/gateway.pid"
+  local exe
+  for _ in $(seq 1 300); do
+    if ! kill -0 "$GW_PID" 2>/dev/null; then
+      tail -n 30 "$WORK/gateway.log" >&2
+      die "gateway exited during startup"
+    fi
+    if curl -fsS --max-time 2 "$BASE/healthz" >/dev/null 2>&1; then
+      exe="$(readlink "/proc/$GW_PID/exe" || true)"
+      [[ "$(basename "$exe")" == dotnet ]] || die "pid $GW_PID is '$exe', not the dotnet process"
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "gateway did not answer /healthz within 30 s"
+}
+
+stop_gateway() {
+  if [[ -n "$GW_PID" ]] && kill -0 "$GW_PID" 2>/dev/null; then
+    kill -TERM "$GW_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$GW_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$GW_PID" 2>/dev/null || true
+    wait "$GW_PID" 2>/dev/null || true
+  fi
+  GW_PID=""
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_gateway
+  [[ -n "$WATCHDOG_PID" ]] && kill "$WATCHDOG_PID" 2>/dev/null || true
+  # Background part uploads still running (only after a failure).
+  local j
+  for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
+  if [[ "${BENCH_KEEP:-0}" == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+
+# A hard bound on the whole run: the watchdog signals this script, whose trap cleans up, and stops
+# the gateway so that a curl in progress fails at once (bash runs traps only between commands).
+(
+  sleep "$TIMEOUT"
+  echo "bench: timed out after ${TIMEOUT}s" >&2
+  kill -TERM $$ 2>/dev/null
+  [[ -s "$WORK/gateway.pid" ]] && kill -TERM "$(cat "$WORK/gateway.pid")" 2>/dev/null
+) &
+WATCHDOG_PID=$!
+
+log() { echo "bench: $*" >&2; }
+die() { log "FAIL: $*"; exit 1; }
+now() { date +%s.%N; }
+# mibps <bytes> <seconds>
+mibps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1048576 / s }'; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# ---------------------------------------------------------------- build
+# Publish from a snapshot of the sources, so the run neither races with nor dirties the working
+# tree's bin/ and obj/ (other people build there).
+log "publishing Release build"
+mkdir -p "$WORK/src" "$WORK/publish"
+# .editorconfig matters: it carries analyzer settings (e.g. CA5351 off) and warnings are errors.
+cp "$REPO"/Directory.*.props "$REPO/appsettings.json" "$REPO/.editorconfig" "$WORK/src/"
+for f in global.json nuget.config NuGet.Config; do
+  if [[ -f "$REPO/$f" ]]; then cp "$REPO/$f" "$WORK/src/"; fi
+done
+mkdir -p "$WORK/src/src"
+tar -C "$REPO/src" --exclude=bin --exclude=obj -cf - R2Gateway | tar -C "$WORK/src/src" -xf -
+timeout 600 dotnet publish "$WORK/src/src/R2Gateway" -c Release -o "$WORK/publish" --nologo -v quiet \
+  >"$WORK/publish.log" 2>&1 || { cat "$WORK/publish.log" >&2; die "dotnet publish failed"; }
+[[ -f "$WORK/publish/R2Gateway.dll" ]] || die "no R2Gateway.dll in the publish output"
+
+# proc_kib <field>: a VmXXX field of the gateway, in KiB
+proc_kib() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$GW_PID/status"; }
+kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+
+# ---------------------------------------------------------------- test file
+FILE="$WORK/file.bin"
+SIZE=$((SIZE_MIB * 1024 * 1024))
+PART=$((PART_MIB * 1024 * 1024))
+log "writing ${SIZE_MIB} MiB of random data to $FILE"
+# openssl would be faster, but head of urandom needs nothing extra and is not timed.
+head -c "$SIZE" /dev/urandom >"$FILE"
+
+ROWS=()
+NOTES=()
+START_RSS=""
+# row <scenario> <bytes> <seconds> <peak rss MiB>
+row() { ROWS+=("$1|$2|$3|$4"); }
+
+# ---------------------------------------------------------------- md5sum reference
+t0=$(now)
+FILE_MD5="$(md5sum "$FILE" | cut -d' ' -f1)"
+t1=$(now)
+MD5_SECS=$(secs "$t0" "$t1")
+row "md5sum (reference)" "$SIZE" "$MD5_SECS" "-"
+log "md5sum: $FILE_MD5 in ${MD5_SECS}s"
+
+# ---------------------------------------------------------------- single put
+start_gateway
+START_RSS="$(kib_to_mib "$(proc_kib VmRSS)")"
+# Content-Type is sent explicitly: the put and mpu-uploadpart endpoints are declared with
+# .Accepts("application/octet-stream"), and a PUT without that content type is not routed to them.
+t0=$(now)
+PUT_JSON="$(curl -sS --fail-with-body --max-time "$CURL_MAX" -H 'Expect:' -H 'Content-Type: application/octet-stream' \
+  -T "$FILE" "$BASE/bench/single?action=put")" || die "single put: $PUT_JSON"
+t1=$(now)
+PUT_ETAG="$(jq -r .etag <<<"$PUT_JSON")"
+PUT_SIZE="$(jq -r .size <<<"$PUT_JSON")"
+[[ "$PUT_ETAG" == "$FILE_MD5" ]] || die "single put etag $PUT_ETAG != md5sum $FILE_MD5"
+[[ "$PUT_SIZE" == "$SIZE" ]] || die "single put size $PUT_SIZE != $SIZE"
+row "single put (curl -T)" "$SIZE" "$(secs "$t0" "$t1")" "$(kib_to_mib "$(proc_kib VmHWM)")"
+log "single put ok: etag $PUT_ETAG"
+stop_gateway
+
+# ---------------------------------------------------------------- multipart
+# upload_part <key> <uploadId> <partNumber> <offset> <length> <outfile>
+# Streams a slice of the file with dd straight into curl: nothing is prepared beforehand.
+upload_part() {
+  local key=$1 id=$2 n=$3 off=$4 len=$5 out=$6
+  dd if="$FILE" iflag=skip_bytes,count_bytes skip="$off" count="$len" bs=1M status=none |
+    curl -sS --fail-with-body --max-time "$CURL_MAX" -H 'Expect:' -H "Content-Length: $len" \
+      -H 'Content-Type: application/octet-stream' \
+      -T - "$BASE/$key?action=mpu-uploadpart&uploadId=$id&partNumber=$n" >"$out"
+}
+
+# multipart <parallelism>
+multipart() {
+  local par=$1 key="bench/mpu-$1" id parts_dir="$WORK/parts-$1"
+  mkdir -p "$parts_dir"
+  start_gateway
+  local t0 t1 t2 t3
+  t0=$(now)
+  id="$(curl -sS --fail-with-body --max-time 30 -X POST "$BASE/$key?action=mpu-create" | jq -r .uploadId)"
+  [[ -n "$id" && "$id" != null ]] || die "mpu-create failed"
+
+  local n=0 off=0 len p i
+  local -a pids=()
+  while ((off < SIZE)); do
+    n=$((n + 1))
+    len=$((SIZE - off < PART ? SIZE - off : PART))
+    # At most $par parts in flight (only our part jobs count, not the gateway or the watchdog).
+    while :; do
+      local -a live=()
+      for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && live+=("$p"); done
+      ((${#live[@]} < par)) && break
+      wait -n "${live[@]}" || true
+    done
+    upload_part "$key" "$id" "$n" "$off" "$len" "$parts_dir/$n.json" &
+    pids+=($!)
+    off=$((off + len))
+  done
+  local p
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  for i in $(seq 1 "$n"); do
+    jq -e '.etag | strings' "$parts_dir/$i.json" >/dev/null 2>&1 || die "part $i of $key failed: $(cat "$parts_dir/$i.json")"
+  done
+  t1=$(now)
+
+  local body
+  body="$(for i in $(seq 1 "$n"); do cat "$parts_dir/$i.json"; done | jq -s '{parts: [.[] | {partNumber, etag}]}')"
+  local complete
+  complete="$(curl -sS --fail-with-body --max-time "$CURL_MAX" -X POST -H 'Content-Type: application/json' \
+    --data-binary "$body" "$BASE/$key?action=mpu-complete&uploadId=$id")" || die "mpu-complete: $complete"
+  t2=$(now)
+
+  # Multipart etag: md5 of the concatenated binary part md5s, "-N".
+  local expect
+  expect="$(jq -r '.parts[].etag' <<<"$body" | tr -d '\n' | xxd -r -p | md5sum | cut -d' ' -f1)-$n"
+  [[ "$(jq -r .etag <<<"$complete")" == "$expect" ]] || die "multipart etag $(jq -r .etag <<<"$complete") != $expect"
+  [[ "$(jq -r .size <<<"$complete")" == "$SIZE" ]] || die "multipart size mismatch: $complete"
+
+  row "multipart, ${PART_MIB} MiB parts, $par in flight" "$SIZE" "$(secs "$t0" "$t2")" "$(kib_to_mib "$(proc_kib VmHWM)")"
+  NOTES+=("multipart $par in flight: $n parts in $(secs "$t0" "$t1") s ($(mibps "$SIZE" "$(secs "$t0" "$t1")") MiB/s), mpu-complete $(secs "$t1" "$t2") s")
+  stop_gateway
+
+  # Correctness of the assembled object: its bytes hash to the file's md5 (not timed).
+  start_gateway
+  local got
+  got="$(curl -sS --fail --max-time "$CURL_MAX" "$BASE/$key?action=get" | md5sum | cut -d' ' -f1)"
+  [[ "$got" == "$FILE_MD5" ]] || die "GET $key md5 $got != $FILE_MD5"
+  log "multipart x$par ok: etag $expect, GET md5 matches"
+  stop_gateway
+}
+
+multipart 2
+multipart 4
+
+# ---------------------------------------------------------------- get
+start_gateway
+t0=$(now)
+read -r code got_size < <(curl -sS --max-time "$CURL_MAX" -o /dev/null -w '%{http_code} %{size_download}\n' \
+  "$BASE/bench/mpu-4?action=get")
+t1=$(now)
+[[ "$code" == 200 && "$got_size" == "$SIZE" ]] || die "GET returned $code with $got_size bytes"
+row "get (curl -o /dev/null)" "$SIZE" "$(secs "$t0" "$t1")" "$(kib_to_mib "$(proc_kib VmHWM)")"
+stop_gateway
+
+# ---------------------------------------------------------------- report
+{
+  echo "### R2Gateway benchmark — $(date -u '+%Y-%m-%d %H:%M UTC') — ${SIZE_MIB} MiB — gateway args: ${LABEL}"
+  echo
+  echo "| scenario | seconds | MiB/s | × md5sum | gateway peak RSS (MiB) |"
+  echo "|---|---:|---:|---:|---:|"
+  for r in "${ROWS[@]}"; do
+    IFS='|' read -r name bytes s rss <<<"$r"
+    echo "| $name | $s | $(mibps "$bytes" "$s") | $(awk -v a="$MD5_SECS" -v b="$s" 'BEGIN { printf "%.2f", a / b }') | $rss |"
+  done
+  echo
+  echo "- peak RSS = VmHWM of the dotnet process; the gateway is restarted before each scenario (RSS right after startup: ${START_RSS} MiB)."
+  echo "- multipart time = mpu-create + all parts + mpu-complete; parts are streamed from the file with dd | curl."
+  for note in "${NOTES[@]}"; do echo "- $note"; done
+  echo "- machine: $(nproc) cores, $(free -h | awk '/^Mem:/ { print $2 }') RAM; temp dir on $(df -h "$WORK" | awk 'NR == 2 { print $1 " (" $2 ")" }')."
+  echo "- checks passed: single put etag = md5sum; multipart etags = md5 of part md5s; GET of each multipart object hashes to the file's md5."
+} >"$WORK/report.md"
+
+mkdir -p "$REPO/bench/results"
+cp "$WORK/report.md" "$REPO/bench/results/latest.md"
+cat "$WORK/report.md"

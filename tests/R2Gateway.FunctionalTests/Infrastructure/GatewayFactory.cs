@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace R2Gateway.FunctionalTests.Infrastructure;
+
+/// <summary>A gateway on a real Kestrel port on loopback, so tests go over the wire (body limits,
+/// chunked bodies, dropped connections) and external clients such as the seed's Python script can reach it.</summary>
+public class GatewayFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public GatewayFactory(IDictionary<string, string?> settings)
+    {
+        _settings = new Dictionary<string, string?>(settings);
+        UseKestrel(0);
+        StartServer();
+    }
+
+    public Uri BaseAddress => ClientOptions.BaseAddress;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}
+
+/// <summary>What the contract suite needs from a store under test: a client of a gateway backed by it.</summary>
+public interface IGatewayFixture
+{
+    HttpClient Client { get; }
+
+    Uri BaseAddress { get; }
+}
+
+/// <summary>A gateway on the embedded filesystem store, rooted in a fresh temp directory.</summary>
+public sealed class FileSystemGateway : IGatewayFixture, IDisposable
+{
+    private readonly GatewayFactory _factory;
+
+    public FileSystemGateway()
+    {
+        Root = Directory.CreateTempSubdirectory("r2gw-fs-").FullName;
+        _factory = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "FileSystem",
+            ["Storage:FileSystem:Root"] = Root,
+        });
+        Client = _factory.CreateClient();
+        Client.Timeout = TimeSpan.FromMinutes(2);
+    }
+
+    public string Root { get; }
+
+    public HttpClient Client { get; }
+
+    public Uri BaseAddress => _factory.BaseAddress;
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        _factory.Dispose();
+        Directory.Delete(Root, recursive: true);
+    }
+}
