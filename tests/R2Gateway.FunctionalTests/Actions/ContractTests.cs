@@ -32,7 +32,7 @@ public abstract partial class ContractTests(IGatewayFixture gateway)
         using var complete = await Api.CompleteAsync(key, uploadId, [(2, etag2), (1, $"\"{etag1}\"")]);
 
         complete.StatusCode.Should().Be(HttpStatusCode.OK, await complete.Content.ReadAsStringAsync());
-        var expected = Storage.Etags.Multipart([etag1, etag2]);
+        var expected = R2Gateway.Storage.Etags.Multipart([etag1, etag2]);
         complete.Headers.ETag!.Tag.Should().Be($"\"{expected}\"");
         var body = await complete.Content.ReadFromJsonAsync<JsonObject>();
         body!["key"]!.GetValue<string>().Should().Be(key);

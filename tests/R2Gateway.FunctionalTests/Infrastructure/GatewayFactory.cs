@@ -40,15 +40,28 @@ public interface IGatewayFixture
 public sealed class FileSystemGateway : IGatewayFixture, IDisposable
 {
     private readonly GatewayFactory _factory;
+    private readonly bool _ownsRoot;
 
     public FileSystemGateway()
+        : this(Directory.CreateTempSubdirectory("r2gw-fs-").FullName, null, ownsRoot: true)
     {
-        Root = Directory.CreateTempSubdirectory("r2gw-fs-").FullName;
-        _factory = new GatewayFactory(new Dictionary<string, string?>
+    }
+
+    private FileSystemGateway(string root, IDictionary<string, string?>? settings, bool ownsRoot)
+    {
+        Root = root;
+        _ownsRoot = ownsRoot;
+        var all = new Dictionary<string, string?>
         {
             ["Storage:Provider"] = "FileSystem",
             ["Storage:FileSystem:Root"] = Root,
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        _factory = new GatewayFactory(all);
         Client = _factory.CreateClient();
         Client.Timeout = TimeSpan.FromMinutes(2);
     }
@@ -57,12 +70,18 @@ public sealed class FileSystemGateway : IGatewayFixture, IDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>A gateway on <paramref name="root"/>, which several gateways may share; the caller deletes it.</summary>
+    public static FileSystemGateway OnRoot(string root, IDictionary<string, string?>? settings = null) => new(root, settings, ownsRoot: false);
+
     public Uri BaseAddress => _factory.BaseAddress;
 
     public void Dispose()
     {
         Client.Dispose();
         _factory.Dispose();
-        Directory.Delete(Root, recursive: true);
+        if (_ownsRoot)
+        {
+            Directory.Delete(Root, recursive: true);
+        }
     }
 }

@@ -1,0 +1,152 @@
+using System.Net;
+using R2Gateway.FunctionalTests.Infrastructure;
+using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+
+namespace R2Gateway.FunctionalTests.Storage;
+
+/// <summary>What only the filesystem store can be asked: what it leaves on disk, and several
+/// gateway processes sharing one root.</summary>
+public sealed class FileSystemStoreTests : IDisposable
+{
+    private readonly TempDir _root = new();
+    private readonly List<FileSystemGateway> _gateways = [];
+
+    private FileSystemGateway Start(IDictionary<string, string?>? settings = null)
+    {
+        var gateway = FileSystemGateway.OnRoot(_root.Path, settings);
+        _gateways.Add(gateway);
+        return gateway;
+    }
+
+    public void Dispose()
+    {
+        foreach (var gateway in _gateways)
+        {
+            gateway.Dispose();
+        }
+
+        _root.Dispose();
+    }
+
+    [Fact]
+    public async Task A_dropped_part_upload_leaves_no_temp_file_behind()
+    {
+        var api = new GatewayApi(Start().Client);
+        var key = UniqueKey();
+        var uploadId = await api.CreateAsync(key);
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            await client.ConnectAsync(api.Http.BaseAddress!.Host, api.Http.BaseAddress.Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+                $"PUT {Url(key, "mpu-uploadpart", $"uploadId={uploadId}&partNumber=1")} HTTP/1.1\r\nHost: t\r\nContent-Length: {8 * MiB}\r\n\r\n"));
+            await stream.WriteAsync(RandomBytes(2 * MiB));
+            await Task.Delay(300);
+            Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Should().NotBeEmpty("the part is being written to a temp file");
+            client.Client.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Should().BeEmpty();
+        Directory.EnumerateFiles(Path.Combine(_root.Path, "uploads", uploadId), "*.part").Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Nothing_is_written_outside_the_root_whatever_the_key()
+    {
+        var parent = Path.Combine(_root.Path, "parent");
+        var root = Path.Combine(parent, "root");
+        Directory.CreateDirectory(root);
+        using var gateway = FileSystemGateway.OnRoot(root);
+        var api = new GatewayApi(gateway.Client);
+        foreach (var key in new[] { "../escape", "../../escape", "..\\escape", "/etc/escape", "a/../../../escape", "%2e%2e/escape" })
+        {
+            using var put = await api.Http.PutAsync(PathOf(key, encodeSlashes: true) + "?action=put", new ByteArrayContent([1, 2, 3]));
+            put.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        Directory.EnumerateFileSystemEntries(parent).Should().Equal(root);
+        Directory.EnumerateFileSystemEntries(root).Select(Path.GetFileName).Should().BeEquivalentTo(["objects", "uploads", "tmp", "locks"]);
+    }
+
+    [Fact]
+    public async Task Two_gateways_on_one_root_share_uploads_and_objects()
+    {
+        var a = new GatewayApi(Start().Client);
+        var b = new GatewayApi(Start().Client);
+        var key = UniqueKey();
+        var part1 = RandomBytes(5 * MiB);
+        var part2 = RandomBytes(777);
+
+        var uploadId = await a.CreateAsync(key);
+        var e1 = await a.UploadPartOkAsync(key, uploadId, 1, part1);
+        var e2 = await b.UploadPartOkAsync(key, uploadId, 2, part2);
+        (await b.ListPartsAsync(key, uploadId))["parts"]!.AsArray().Should().HaveCount(2);
+        using var complete = await b.CompleteAsync(key, uploadId, [(1, e1), (2, e2)]);
+
+        complete.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await a.GetBytesAsync(key)).Should().Equal([.. part1, .. part2]);
+    }
+
+    [Fact]
+    public async Task Two_gateways_completing_the_same_upload_give_one_winner_and_one_clean_error()
+    {
+        var a = new GatewayApi(Start().Client);
+        var b = new GatewayApi(Start().Client);
+        var key = UniqueKey();
+        var data = RandomBytes(16 * MiB);
+        var uploadId = await a.CreateAsync(key);
+        var e1 = await a.UploadPartOkAsync(key, uploadId, 1, data[..(8 * MiB)]);
+        var e2 = await a.UploadPartOkAsync(key, uploadId, 2, data[(8 * MiB)..]);
+
+        var results = await Task.WhenAll(a.CompleteAsync(key, uploadId, [(1, e1), (2, e2)]), b.CompleteAsync(key, uploadId, [(1, e1), (2, e2)]));
+
+        results.Count(r => r.StatusCode == HttpStatusCode.OK).Should().Be(1);
+        var loser = results.Single(r => r.StatusCode != HttpStatusCode.OK);
+        loser.StatusCode.Should().BeOneOf(HttpStatusCode.Conflict, HttpStatusCode.NotFound);
+        await loser.ShouldBeProblemAsync(loser.StatusCode);
+        (await b.GetBytesAsync(key)).Should().Equal(data);
+    }
+
+    [Fact]
+    public async Task Uploads_older_than_the_limit_are_swept()
+    {
+        var api = new GatewayApi(Start(new Dictionary<string, string?>
+        {
+            ["Storage:AbortIncompleteUploadsAfter"] = "00:00:01",
+            ["Storage:FileSystem:SweepInterval"] = "00:00:01",
+        }).Client);
+        var key = UniqueKey();
+        var uploadId = await api.CreateAsync(key);
+        await api.UploadPartOkAsync(key, uploadId, 1, RandomBytes(10));
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        HttpStatusCode status;
+        do
+        {
+            await Task.Delay(250);
+            status = (await api.Http.GetAsync(Url(key, "mpu-listparts", $"uploadId={uploadId}"))).StatusCode;
+        }
+        while (status == HttpStatusCode.OK && DateTime.UtcNow < deadline);
+
+        status.Should().Be(HttpStatusCode.NotFound);
+        Directory.Exists(Path.Combine(_root.Path, "uploads", uploadId)).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Readyz_reports_unhealthy_when_the_root_is_not_writable()
+    {
+        var gateway = Start();
+        (await gateway.Client.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.OK);
+        Directory.Delete(Path.Combine(_root.Path, "tmp"), recursive: true);
+        File.WriteAllText(Path.Combine(_root.Path, "tmp"), "not a directory");
+
+        (await gateway.Client.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        (await gateway.Client.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK, "alive, but not ready");
+    }
+}
