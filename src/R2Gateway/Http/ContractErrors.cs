@@ -49,7 +49,7 @@ public sealed partial class ContractExceptionHandler(ILogger<ContractExceptionHa
             BadHttpRequestException e => ContractErrors.Problem(e.StatusCode,
                 e.StatusCode == StatusCodes.Status413PayloadTooLarge ? nameof(StoreErrorCode.EntityTooLarge) : null,
                 e.Message),
-            IOException e => StoreFault(e, httpContext),
+            IOException or InvalidDataException => StoreFault(exception, httpContext),
             _ => null,
         };
 
@@ -64,7 +64,7 @@ public sealed partial class ContractExceptionHandler(ILogger<ContractExceptionHa
         return true;
     }
 
-    private ProblemHttpResult StoreFault(IOException exception, HttpContext context)
+    private ProblemHttpResult StoreFault(Exception exception, HttpContext context)
     {
         LogStoreFault(logger, exception, context.Request.Method);
         return ContractErrors.Problem(StatusCodes.Status503ServiceUnavailable, "ServiceUnavailable",

@@ -48,8 +48,8 @@ public readonly record struct ObjectKey(string Value)
         {
             // absolute-form (http://host/path): the path starts at the first '/' after the authority
             var scheme = raw.IndexOf("://", StringComparison.Ordinal);
-            var slash = scheme < 0 ? -1 : raw.IndexOf('/', scheme + 3);
-            raw = slash < 0 ? "/" : raw[slash..];
+            var end = scheme < 0 ? -1 : raw.IndexOfAny(['/', '?', '#'], scheme + 3);
+            raw = end < 0 || raw[end] != '/' ? "/" : raw[end..];
         }
 
         var query = raw.IndexOf('?');
@@ -71,7 +71,10 @@ public readonly record struct ObjectKey(string Value)
             }
             else if (encoded[i] > 0x7f)
             {
-                n += Encoding.UTF8.GetBytes(encoded.Slice(i, 1), bytes.AsSpan(n));
+                // Raw non-ASCII (servers other than Kestrel may pass it): one whole code point at a time.
+                Rune.DecodeFromUtf16(encoded[i..], out var rune, out var consumed);
+                n += rune.EncodeToUtf8(bytes.AsSpan(n));
+                i += consumed - 1;
             }
             else
             {

@@ -87,15 +87,31 @@ internal static class BlobFile
             throw Corrupt(path);
         }
 
-        var trailer = JsonSerializer.Deserialize<T>(json, Json) ?? throw Corrupt(path);
-        return (trailer, dataLength);
+        try
+        {
+            return (JsonSerializer.Deserialize<T>(json, Json) ?? throw Corrupt(path), dataLength);
+        }
+        catch (JsonException e)
+        {
+            throw Corrupt(path, e);
+        }
     }
 
-    public static T ReadJson<T>(string path) =>
-        JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), Json) ?? throw Corrupt(path);
+    public static T ReadJson<T>(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), Json) ?? throw Corrupt(path);
+        }
+        catch (JsonException e)
+        {
+            throw Corrupt(path, e);
+        }
+    }
 
     public static void WriteJson<T>(string path, T value) =>
         File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(value, Json));
 
-    private static InvalidDataException Corrupt(string path) => new($"'{path}' is not a blob written by this store.");
+    private static InvalidDataException Corrupt(string path, Exception? inner = null) =>
+        new($"'{path}' is not a file written by this store.", inner);
 }

@@ -4,11 +4,12 @@ namespace R2Gateway.Storage.FileSystem;
 /// It works across gateway processes sharing one root and is released by the OS if a process dies.</summary>
 internal static class FileLock
 {
-    public static FileStream? TryAcquire(string path)
+    /// <summary>The lock, or null when another holder has it.</summary>
+    public static FileStream? TryAcquire(string path, FileMode mode = FileMode.OpenOrCreate)
     {
         try
         {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+            return new FileStream(path, mode, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
         }
         catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException))
         {

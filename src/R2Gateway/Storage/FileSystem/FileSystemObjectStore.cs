@@ -20,6 +20,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 {
     private const string UploadManifest = "upload.json";
     private const string CompleteLock = "complete.lock";
+    private const string DeletedSuffix = ".deleted";
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
     private readonly FileSystemStoreOptions _options;
@@ -50,6 +51,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         var staging = Path.Combine(_tmp, $"{uploadId}.upload");
         Directory.CreateDirectory(staging);
         BlobFile.WriteJson(Path.Combine(staging, UploadManifest), new UploadRecord(key, _clock.GetUtcNow(), metadata));
+        File.Create(Path.Combine(staging, CompleteLock)).Dispose();
         Directory.Move(staging, UploadDir(uploadId));
         return Task.FromResult(uploadId);
     }
@@ -80,12 +82,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     public async Task<ObjectInfo> CompleteMultipartUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken)
     {
         var (dir, upload) = OpenUpload(key, uploadId);
-        using var completing = FileLock.TryAcquire(Path.Combine(dir, CompleteLock))
-            ?? throw new StoreException(StoreErrorCode.Conflict, "This upload is already being completed or aborted by another request.");
-        if (!File.Exists(Path.Combine(dir, UploadManifest)))
-        {
-            throw NoSuchUpload(); // completed or aborted by the request that held the lock before us
-        }
+        using var completing = LockUpload(dir, "This upload is already being completed or aborted by another request.");
 
         // Hold every part open: a part re-uploaded from now on cannot change what is assembled.
         var handles = new Dictionary<int, (Microsoft.Win32.SafeHandles.SafeFileHandle Handle, PartInfo Info)>();
@@ -131,7 +128,15 @@ public sealed partial class FileSystemObjectStore : IObjectStore
                 File.Delete(temp);
             }
 
-            Directory.Delete(dir, recursive: true);
+            try
+            {
+                DeleteUploadDir(dir);
+            }
+            catch (IOException)
+            {
+                // The object is committed; whatever is left of the upload, the sweeper removes.
+            }
+
             return objectInfo;
         }
         finally
@@ -146,8 +151,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     public Task AbortMultipartUploadAsync(string key, string uploadId, CancellationToken cancellationToken)
     {
         var dir = OpenUpload(key, uploadId).Dir;
-        using var aborting = FileLock.TryAcquire(Path.Combine(dir, CompleteLock))
-            ?? throw new StoreException(StoreErrorCode.Conflict, "This upload is being completed; it cannot be aborted now.");
+        using var aborting = LockUpload(dir, "This upload is being completed; it cannot be aborted now.");
         DeleteUploadDir(dir);
         return Task.CompletedTask;
     }
@@ -273,10 +277,15 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         var aborted = 0;
         foreach (var dir in Directory.EnumerateDirectories(_uploads))
         {
-            var manifest = Path.Combine(dir, UploadManifest);
             try
             {
-                if (BlobFile.ReadJson<UploadRecord>(manifest).Initiated >= cutoff)
+                if (dir.EndsWith(DeletedSuffix, StringComparison.Ordinal) || !File.Exists(Path.Combine(dir, UploadManifest)))
+                {
+                    Directory.Delete(dir, recursive: true); // left by a delete that was cut short
+                    continue;
+                }
+
+                if (BlobFile.ReadJson<UploadRecord>(Path.Combine(dir, UploadManifest)).Initiated >= cutoff)
                 {
                     continue;
                 }
@@ -290,7 +299,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
             {
-                // Gone already, or being written; the next sweep looks again.
+                // Gone already, or being completed; the next sweep looks again.
             }
         }
 
@@ -404,10 +413,26 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         return upload.Key == key ? (dir, upload) : throw NoSuchUpload();
     }
 
+    /// <summary>Takes the upload's completion lock: only one complete or abort runs at a time, and one
+    /// that comes after the upload is gone finds no lock file to open.</summary>
+    private static FileStream LockUpload(string dir, string busy)
+    {
+        try
+        {
+            return FileLock.TryAcquire(Path.Combine(dir, CompleteLock), FileMode.Open)
+                ?? throw new StoreException(StoreErrorCode.Conflict, busy);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw NoSuchUpload();
+        }
+    }
+
     private static void DeleteUploadDir(string dir)
     {
-        // Rename first so concurrent readers see the upload vanish at once, not part by part.
-        var doomed = dir + ".deleted";
+        // Rename first so the upload vanishes at once for everyone, not part by part, and nothing
+        // can be written into the directory while it is deleted.
+        var doomed = dir + DeletedSuffix;
         try
         {
             Directory.Move(dir, doomed);
