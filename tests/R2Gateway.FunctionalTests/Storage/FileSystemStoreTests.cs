@@ -28,6 +28,22 @@ public sealed class FileSystemStoreTests : IDisposable
         _root.Dispose();
     }
 
+    private static async Task<bool> Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
+    }
+
     [Fact]
     public async Task A_dropped_part_upload_leaves_no_temp_file_behind()
     {
@@ -41,18 +57,13 @@ public sealed class FileSystemStoreTests : IDisposable
             await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
                 $"PUT {Url(key, "mpu-uploadpart", $"uploadId={uploadId}&partNumber=1")} HTTP/1.1\r\nHost: t\r\nContent-Length: {8 * MiB}\r\n\r\n"));
             await stream.WriteAsync(RandomBytes(2 * MiB));
-            await Task.Delay(300);
-            Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Should().NotBeEmpty("the part is being written to a temp file");
+            (await Eventually(() => Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Any()))
+                .Should().BeTrue("the part is being written to a temp file");
             client.Client.LingerState = new System.Net.Sockets.LingerOption(true, 0);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Any() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Should().BeEmpty();
+        (await Eventually(() => !Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Any()))
+            .Should().BeTrue("the temp file of a dropped part is deleted");
         Directory.EnumerateFiles(Path.Combine(_root.Path, "uploads", uploadId), "*.part").Should().BeEmpty();
     }
 
