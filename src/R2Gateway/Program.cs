@@ -1,8 +1,10 @@
 using R2Gateway.Actions;
+using R2Gateway.Commands;
 using R2Gateway.Http;
 using R2Gateway.Storage;
 
-var builder = WebApplication.CreateBuilder(args);
+var (command, hostArgs) = GatewayCommands.Split(args);
+var builder = WebApplication.CreateBuilder(hostArgs);
 
 builder.AddGatewayLogging();
 builder.Services.AddObjectStore(builder.Configuration);
@@ -13,6 +15,10 @@ builder.Services.AddGatewayOpenApi();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
 var app = builder.Build();
+if (command.Length > 0)
+{
+    return await GatewayCommands.RunAsync(command, app.Services);
+}
 
 app.UseMiddleware<RequestLogging>();
 app.UseExceptionHandler();
@@ -23,7 +29,8 @@ app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
 app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
 app.MapObjectActions();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

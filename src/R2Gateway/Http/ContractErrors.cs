@@ -17,6 +17,7 @@ public static class ContractErrors
         StoreErrorCode.Conflict => StatusCodes.Status409Conflict,
         StoreErrorCode.ServiceUnavailable => StatusCodes.Status503ServiceUnavailable,
         StoreErrorCode.BadGateway => StatusCodes.Status502BadGateway,
+        StoreErrorCode.GatewayTimeout => StatusCodes.Status504GatewayTimeout,
         _ => StatusCodes.Status400BadRequest,
     };
 

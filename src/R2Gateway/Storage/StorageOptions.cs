@@ -5,6 +5,7 @@ namespace R2Gateway.Storage;
 public enum StorageProvider
 {
     FileSystem,
+    S3,
 }
 
 /// <summary>The <c>Storage</c> section of configuration.</summary>

@@ -1,4 +1,7 @@
+using Amazon.S3;
+using Microsoft.Extensions.Options;
 using R2Gateway.Storage.FileSystem;
+using R2Gateway.Storage.S3;
 
 namespace R2Gateway.Storage;
 
@@ -20,8 +23,14 @@ public static class StorageServiceCollectionExtensions
                 services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileSystemObjectStore>());
                 services.AddHostedService<IncompleteUploadSweeper>();
                 break;
+            case StorageProvider.S3:
+                services.AddOptions<S3StoreOptions>().BindConfiguration(S3StoreOptions.Section).ValidateOnStart();
+                services.AddSingleton<IValidateOptions<S3StoreOptions>, S3StoreOptionsValidator>();
+                services.AddSingleton<IAmazonS3>(sp => S3ClientFactory.Create(sp.GetRequiredService<IOptions<S3StoreOptions>>().Value));
+                services.AddSingleton<IObjectStore, S3ObjectStore>();
+                break;
             default:
-                throw new InvalidOperationException($"Storage:Provider '{provider}' is not known; use FileSystem.");
+                throw new InvalidOperationException($"Storage:Provider '{provider}' is not known; use FileSystem or S3.");
         }
 
         return services;

@@ -17,6 +17,7 @@ public enum StoreErrorCode
     Conflict,
     ServiceUnavailable,
     BadGateway,
+    GatewayTimeout,
 }
 
 /// <summary>A failure with a contract code and a detail a person can act on.</summary>

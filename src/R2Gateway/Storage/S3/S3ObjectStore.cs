@@ -1,0 +1,223 @@
+using System.Globalization;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Options;
+
+namespace R2Gateway.Storage.S3;
+
+/// <summary>
+/// The store for R2 and any S3-compatible bucket. Bodies stream straight from the request into
+/// UploadPart/PutObject (unsigned payload, explicit length), so a part is never held in memory; a
+/// body without a length is spooled to a temp file first. R2's completion rules are checked here
+/// against ListParts before CompleteMultipartUpload, so every backend answers as R2 would.
+/// </summary>
+public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options) : IObjectStore
+{
+    private readonly S3StoreOptions _options = options.Value;
+
+    private string Bucket => _options.Bucket!;
+
+    public Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, CancellationToken cancellationToken) =>
+        Call(async () =>
+        {
+            var request = new InitiateMultipartUploadRequest { BucketName = Bucket, Key = key };
+            SetMetadata(request.Headers, metadata, ct => request.ContentType = ct);
+            return (await s3.InitiateMultipartUploadAsync(request, cancellationToken)).UploadId;
+        }, cancellationToken);
+
+    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, CancellationToken cancellationToken)
+    {
+        MultipartRules.EnsurePartNumber(partNumber);
+        await using var spooled = await SpoolIfUnknownLengthAsync(body, contentLength, cancellationToken);
+        var response = await Call(() => s3.UploadPartAsync(new UploadPartRequest
+        {
+            BucketName = Bucket,
+            Key = key,
+            UploadId = uploadId,
+            PartNumber = partNumber,
+            InputStream = spooled.Stream,
+            PartSize = spooled.Length,
+            DisablePayloadSigning = true,
+        }, cancellationToken), cancellationToken, noSuchKeyIsNoSuchUpload: true);
+        return new UploadedPart(partNumber, Etags.Normalize(response.ETag));
+    }
+
+    public async Task<ObjectInfo> CompleteMultipartUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken)
+    {
+        var stored = new Dictionary<int, PartInfo>();
+        var marker = 0;
+        PartListing page;
+        do
+        {
+            page = await ListPartsAsync(key, uploadId, marker, 1000, cancellationToken);
+            foreach (var part in page.Parts)
+            {
+                stored[part.PartNumber] = part;
+            }
+
+            marker = page.NextPartNumberMarker ?? 0;
+        }
+        while (page.IsTruncated);
+
+        var ordered = MultipartRules.CheckCompletion(parts, stored);
+        var response = await Call(() => s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = Bucket,
+            Key = key,
+            UploadId = uploadId,
+            PartETags = ordered.Select(p => new PartETag(p.PartNumber, Etags.Quote(p.ETag))).ToList(),
+        }, cancellationToken), cancellationToken, noSuchKeyIsNoSuchUpload: true);
+
+        // Some servers (radosgw) answer an empty ETag here; the object itself has it.
+        var info = await HeadObjectAsync(key, cancellationToken)
+            ?? throw new StoreException(StoreErrorCode.ServiceUnavailable, "The bucket completed the upload but does not show the object yet; try reading it again.");
+        return string.IsNullOrEmpty(response.ETag) ? info : info with { ETag = Etags.Normalize(response.ETag) };
+    }
+
+    public Task AbortMultipartUploadAsync(string key, string uploadId, CancellationToken cancellationToken) =>
+        Call(() => s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = key, UploadId = uploadId }, cancellationToken),
+            cancellationToken, noSuchKeyIsNoSuchUpload: true);
+
+    public async Task<PartListing> ListPartsAsync(string key, string uploadId, int partNumberMarker, int maxParts, CancellationToken cancellationToken)
+    {
+        var response = await Call(() => s3.ListPartsAsync(new ListPartsRequest
+        {
+            BucketName = Bucket,
+            Key = key,
+            UploadId = uploadId,
+            PartNumberMarker = partNumberMarker.ToString(CultureInfo.InvariantCulture),
+            MaxParts = maxParts,
+        }, cancellationToken), cancellationToken, noSuchKeyIsNoSuchUpload: true);
+        var parts = (response.Parts ?? [])
+            .Select(p => new PartInfo(p.PartNumber ?? 0, Etags.Normalize(p.ETag), p.Size ?? 0, ToOffset(p.LastModified)))
+            .ToList();
+        var truncated = response.IsTruncated == true;
+        return new PartListing(parts, truncated, truncated ? response.NextPartNumberMarker : null);
+    }
+
+    public async Task<ObjectInfo> PutObjectAsync(string key, Stream body, long? contentLength, PutOptions options, CancellationToken cancellationToken)
+    {
+        await using var spooled = await SpoolIfUnknownLengthAsync(body, contentLength, cancellationToken);
+        var request = new PutObjectRequest
+        {
+            BucketName = Bucket,
+            Key = key,
+            InputStream = spooled.Stream,
+            AutoCloseStream = false,
+            DisablePayloadSigning = true,
+            IfNoneMatch = options.IfNoneMatchAny ? "*" : null,
+            IfMatch = options.IfMatch is null or "*" ? options.IfMatch : Etags.Quote(options.IfMatch),
+            MD5Digest = options.ContentMd5 is null ? null : Convert.ToBase64String(options.ContentMd5),
+        };
+        request.Headers.ContentLength = spooled.Length;
+        SetMetadata(request.Headers, options.Metadata, ct => request.ContentType = ct);
+        var response = await Call(() => s3.PutObjectAsync(request, cancellationToken), cancellationToken);
+        return new ObjectInfo(key, spooled.Length, Etags.Normalize(response.ETag), DateTimeOffset.UtcNow, options.Metadata);
+    }
+
+    public async Task<StoredObject?> GetObjectAsync(string key, CancellationToken cancellationToken)
+    {
+        // Headers first, bytes only when read: HEAD, 304 and 412 never open the body, and a Range
+        // becomes a ranged GET bound to this version by its etag.
+        var info = await HeadObjectAsync(key, cancellationToken);
+        return info is null ? null : new StoredObject(info, new S3RangeReadStream(s3, Bucket, info, _options));
+    }
+
+    public async Task<ObjectInfo?> HeadObjectAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await Call(() => s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = key }, cancellationToken), cancellationToken);
+            var h = head.Headers;
+            var metadata = new ObjectMetadata(h.ContentType, h.ContentDisposition, h.CacheControl, h.ContentEncoding, h.ContentLanguage, head.ExpiresString);
+            return new ObjectInfo(key, head.ContentLength, Etags.Normalize(head.ETag), ToOffset(head.LastModified), metadata);
+        }
+        catch (StoreException e) when (e.Code == StoreErrorCode.NoSuchKey || e.InnerException is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.NotFound, ErrorCode: not "NoSuchBucket" })
+        {
+            return null;
+        }
+    }
+
+    public Task DeleteObjectAsync(string key, CancellationToken cancellationToken) =>
+        Call(() => s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = key }, cancellationToken), cancellationToken);
+
+    public async Task<ObjectListing> ListObjectsAsync(ListRequest request, CancellationToken cancellationToken)
+    {
+        var response = await Call(() => s3.ListObjectsV2Async(new ListObjectsV2Request
+        {
+            BucketName = Bucket,
+            Prefix = request.Prefix,
+            Delimiter = request.Delimiter,
+            ContinuationToken = string.IsNullOrEmpty(request.Cursor) ? null : request.Cursor,
+            MaxKeys = request.Limit,
+        }, cancellationToken), cancellationToken);
+        var objects = (response.S3Objects ?? [])
+            .Select(o => new ObjectInfo(o.Key, o.Size ?? 0, Etags.Normalize(o.ETag), ToOffset(o.LastModified), ObjectMetadata.None))
+            .ToList();
+        var truncated = response.IsTruncated == true;
+        return new ObjectListing(objects, response.CommonPrefixes ?? [], truncated, truncated ? response.NextContinuationToken : null);
+    }
+
+    public async Task CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        await Call(() => s3.HeadBucketAsync(new HeadBucketRequest { BucketName = Bucket }, timeout.Token), cancellationToken);
+    }
+
+    private Task<T> Call<T>(Func<Task<T>> operation, CancellationToken cancellationToken, bool noSuchKeyIsNoSuchUpload = false) =>
+        S3Errors.Call(operation, _options, cancellationToken, noSuchKeyIsNoSuchUpload);
+
+    /// <summary>S3 needs a body's length before the first byte: a chunked body goes to a temp file
+    /// (deleted on close) first, never to memory.</summary>
+    private async Task<SpooledBody> SpoolIfUnknownLengthAsync(Stream body, long? contentLength, CancellationToken cancellationToken)
+    {
+        if (contentLength is { } length)
+        {
+            return new SpooledBody(body, length, Owned: false);
+        }
+
+        var path = Path.Combine(_options.SpoolDirectory ?? Path.GetTempPath(), $"r2gw-spool-{Guid.NewGuid():N}");
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1024 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            await body.CopyToAsync(file, 1024 * 1024, cancellationToken);
+            file.Position = 0;
+            return new SpooledBody(file, file.Length, Owned: true);
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static void SetMetadata(HeadersCollection headers, ObjectMetadata metadata, Action<string> setContentType)
+    {
+        if (metadata.ContentType is { } contentType)
+        {
+            setContentType(contentType);
+        }
+
+        foreach (var (name, value) in new[]
+                 {
+                     ("Content-Disposition", metadata.ContentDisposition), ("Cache-Control", metadata.CacheControl),
+                     ("Content-Encoding", metadata.ContentEncoding), ("Content-Language", metadata.ContentLanguage),
+                     ("Expires", metadata.Expires),
+                 })
+        {
+            if (value is not null)
+            {
+                headers[name] = value;
+            }
+        }
+    }
+
+    private static DateTimeOffset ToOffset(DateTime? value) =>
+        value is { } v ? new DateTimeOffset(v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime()) : DateTimeOffset.UnixEpoch;
+
+    private sealed record SpooledBody(Stream Stream, long Length, bool Owned) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Owned ? Stream.DisposeAsync() : ValueTask.CompletedTask;
+    }
+}
