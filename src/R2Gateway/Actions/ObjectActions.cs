@@ -11,16 +11,19 @@ public static class ObjectActions
     /// <summary>Range, If-Match, If-None-Match, If-Modified-Since and If-Unmodified-Since are
     /// answered by ASP.NET Core's file result (206, 304, 412, 416), which needs a seekable stream.</summary>
     public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetAsync(
-        ObjectKey key, HttpResponse response, IObjectStore store, CancellationToken cancellationToken)
+        ObjectKey key, HttpContext context, IObjectStore store, CancellationToken cancellationToken)
     {
-        var found = await store.GetObjectAsync(key.Required(), cancellationToken);
+        // HEAD needs only the headers: the file result never reads the body of a HEAD answer.
+        var found = HttpMethods.IsHead(context.Request.Method)
+            ? await store.HeadObjectAsync(key.Required(), cancellationToken) is { } head ? new StoredObject(head, new LengthOnlyStream(head.Size)) : null
+            : await store.GetObjectAsync(key.Required(), cancellationToken);
         if (found is null)
         {
             return ContractErrors.Problem(StoreErrorCode.NoSuchKey, "Object Not Found");
         }
 
         var info = found.Info;
-        ObjectHttpMetadata.WriteTo(response, info);
+        ObjectHttpMetadata.WriteTo(context.Response, info);
         return TypedResults.Stream(found.Content, info.Metadata.ContentType ?? "application/octet-stream",
             lastModified: info.LastModified, entityTag: new EntityTagHeaderValue(Etags.Quote(info.ETag)),
             enableRangeProcessing: true);

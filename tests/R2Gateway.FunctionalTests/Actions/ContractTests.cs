@@ -354,7 +354,6 @@ public abstract partial class ContractTests(IGatewayFixture gateway)
     [InlineData("sp ace/ü/日本語/🎉.txt")]
     [InlineData("a%2Fb literally")]
     [InlineData("trailing/")]
-    [InlineData("//double//slash")]
     public async Task Unusual_keys_round_trip_as_exact_strings(string key)
     {
         var data = RandomBytes(50);

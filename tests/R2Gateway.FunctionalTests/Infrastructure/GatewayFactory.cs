@@ -7,13 +7,20 @@ namespace R2Gateway.FunctionalTests.Infrastructure;
 /// chunked bodies, dropped connections) and external clients such as the seed's Python script can reach it.</summary>
 public class GatewayFactory : WebApplicationFactory<Program>
 {
+    // WebApplicationFactory finds the host it builds through a process-wide DiagnosticListener,
+    // so two factories starting at once (tests run in parallel) can catch each other's host.
+    private static readonly Lock StartLock = new();
+
     private readonly Dictionary<string, string?> _settings;
 
     public GatewayFactory(IDictionary<string, string?> settings)
     {
         _settings = new Dictionary<string, string?>(settings);
         UseKestrel(0);
-        StartServer();
+        lock (StartLock)
+        {
+            StartServer();
+        }
     }
 
     public Uri BaseAddress => ClientOptions.BaseAddress;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using R2Gateway.FunctionalTests.Infrastructure;
@@ -21,7 +20,7 @@ public sealed class SeedClientTests(FileSystemGateway gateway) : IClassFixture<F
         var data = RandomNumberGenerator.GetBytes(25 * GatewayApi.MiB);
         await File.WriteAllBytesAsync(Path.Combine(dir.Path, "seed-upload.bin"), data);
 
-        var (exitCode, output) = await RunAsync("python3", dir.Path, "mpuscript.py", "seed-upload.bin");
+        var (exitCode, output) = await ProcessRunner.RunAsync("python3", ["mpuscript.py", "seed-upload.bin"], dir.Path);
 
         exitCode.Should().Be(0, output);
         output.Should().Contain("successfully completed multipart upload");
@@ -32,21 +31,5 @@ public sealed class SeedClientTests(FileSystemGateway gateway) : IClassFixture<F
         var expected = R2Gateway.Storage.Etags.Multipart([
             GatewayApi.Md5Hex(data[..part]), GatewayApi.Md5Hex(data[part..(2 * part)]), GatewayApi.Md5Hex(data[(2 * part)..])]);
         get.Headers.ETag!.Tag.Should().Be($"\"{expected}\"");
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string file, string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

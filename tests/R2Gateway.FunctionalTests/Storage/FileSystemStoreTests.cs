@@ -67,6 +67,18 @@ public sealed class FileSystemStoreTests : IDisposable
         Directory.EnumerateFiles(Path.Combine(_root.Path, "uploads", uploadId), "*.part").Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData("//double//slash")]
+    [InlineData("/leading")]
+    [InlineData("x///y//")]
+    public async Task Keys_with_empty_path_segments_round_trip(string key)
+    {
+        var api = new GatewayApi(Start().Client);
+        var data = RandomBytes(10);
+        (await api.Http.PutAsync(PathOf(key, encodeSlashes: true) + "?action=put", new ByteArrayContent(data))).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await (await api.Http.GetAsync(PathOf(key, encodeSlashes: true) + "?action=get")).Content.ReadAsByteArrayAsync()).Should().Equal(data);
+    }
+
     [Fact]
     public async Task Nothing_is_written_outside_the_root_whatever_the_key()
     {

@@ -20,7 +20,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
     public Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, CancellationToken cancellationToken) =>
         Call(async () =>
         {
-            var request = new InitiateMultipartUploadRequest { BucketName = Bucket, Key = key };
+            var request = new InitiateMultipartUploadRequest { BucketName = Bucket, Key = Addressable(key) };
             SetMetadata(request.Headers, metadata, ct => request.ContentType = ct);
             return (await s3.InitiateMultipartUploadAsync(request, cancellationToken)).UploadId;
         }, cancellationToken);
@@ -32,7 +32,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         var response = await Call(() => s3.UploadPartAsync(new UploadPartRequest
         {
             BucketName = Bucket,
-            Key = key,
+            Key = Addressable(key),
             UploadId = uploadId,
             PartNumber = partNumber,
             InputStream = spooled.Stream,
@@ -63,7 +63,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         var response = await Call(() => s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
         {
             BucketName = Bucket,
-            Key = key,
+            Key = Addressable(key),
             UploadId = uploadId,
             PartETags = ordered.Select(p => new PartETag(p.PartNumber, Etags.Quote(p.ETag))).ToList(),
         }, cancellationToken), cancellationToken, noSuchKeyIsNoSuchUpload: true);
@@ -75,7 +75,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
     }
 
     public Task AbortMultipartUploadAsync(string key, string uploadId, CancellationToken cancellationToken) =>
-        Call(() => s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = key, UploadId = uploadId }, cancellationToken),
+        Call(() => s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = Addressable(key), UploadId = uploadId }, cancellationToken),
             cancellationToken, noSuchKeyIsNoSuchUpload: true);
 
     public async Task<PartListing> ListPartsAsync(string key, string uploadId, int partNumberMarker, int maxParts, CancellationToken cancellationToken)
@@ -83,7 +83,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         var response = await Call(() => s3.ListPartsAsync(new ListPartsRequest
         {
             BucketName = Bucket,
-            Key = key,
+            Key = Addressable(key),
             UploadId = uploadId,
             PartNumberMarker = partNumberMarker.ToString(CultureInfo.InvariantCulture),
             MaxParts = maxParts,
@@ -101,12 +101,12 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         var request = new PutObjectRequest
         {
             BucketName = Bucket,
-            Key = key,
+            Key = Addressable(key),
             InputStream = spooled.Stream,
             AutoCloseStream = false,
             DisablePayloadSigning = true,
             IfNoneMatch = options.IfNoneMatchAny ? "*" : null,
-            IfMatch = options.IfMatch is null or "*" ? options.IfMatch : Etags.Quote(options.IfMatch),
+            IfMatch = options.IfMatch, // bare: radosgw compares If-Match on PUT without quotes
             MD5Digest = options.ContentMd5 is null ? null : Convert.ToBase64String(options.ContentMd5),
         };
         request.Headers.ContentLength = spooled.Length;
@@ -117,29 +117,41 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
 
     public async Task<StoredObject?> GetObjectAsync(string key, CancellationToken cancellationToken)
     {
-        // Headers first, bytes only when read: HEAD, 304 and 412 never open the body, and a Range
-        // becomes a ranged GET bound to this version by its etag.
-        var info = await HeadObjectAsync(key, cancellationToken);
-        return info is null ? null : new StoredObject(info, new S3RangeReadStream(s3, Bucket, info, _options));
+        // One GET gives headers and body of the same version; a seek (Range) reopens a ranged GET
+        // pinned to that version by its etag.
+        GetObjectResponse response;
+        try
+        {
+            response = await Call(() => s3.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = Addressable(key) }, cancellationToken), cancellationToken);
+        }
+        catch (StoreException e) when (e.Code == StoreErrorCode.NoSuchKey)
+        {
+            return null;
+        }
+
+        var h = response.Headers;
+        var metadata = new ObjectMetadata(h.ContentType, h.ContentDisposition, h.CacheControl, h.ContentEncoding, h.ContentLanguage, response.ExpiresString);
+        var info = new ObjectInfo(key, response.ContentLength, Etags.Normalize(response.ETag), ToOffset(response.LastModified), metadata);
+        return new StoredObject(info, new S3ObjectReadStream(s3, Bucket, info, response, _options));
     }
 
     public async Task<ObjectInfo?> HeadObjectAsync(string key, CancellationToken cancellationToken)
     {
         try
         {
-            var head = await Call(() => s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = key }, cancellationToken), cancellationToken);
+            var head = await Call(() => s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = Addressable(key) }, cancellationToken), cancellationToken);
             var h = head.Headers;
             var metadata = new ObjectMetadata(h.ContentType, h.ContentDisposition, h.CacheControl, h.ContentEncoding, h.ContentLanguage, head.ExpiresString);
             return new ObjectInfo(key, head.ContentLength, Etags.Normalize(head.ETag), ToOffset(head.LastModified), metadata);
         }
         catch (StoreException e) when (e.Code == StoreErrorCode.NoSuchKey || e.InnerException is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.NotFound, ErrorCode: not "NoSuchBucket" })
         {
-            return null;
+            return null; // HEAD answers carry no error code, only the status
         }
     }
 
     public Task DeleteObjectAsync(string key, CancellationToken cancellationToken) =>
-        Call(() => s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = key }, cancellationToken), cancellationToken);
+        Call(() => s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = Addressable(key) }, cancellationToken), cancellationToken);
 
     public async Task<ObjectListing> ListObjectsAsync(ListRequest request, CancellationToken cancellationToken)
     {
@@ -164,6 +176,13 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         timeout.CancelAfter(TimeSpan.FromSeconds(3));
         await Call(() => s3.HeadBucketAsync(new HeadBucketRequest { BucketName = Bucket }, timeout.Token), cancellationToken);
     }
+
+    /// <summary>AWSSDK.S3 drops a key's leading '/' (so it would address another object) and signs
+    /// runs of slashes differently from what it sends; such keys are refused rather than mangled.</summary>
+    private static string Addressable(string key) =>
+        key.StartsWith('/') || key.Contains("//", StringComparison.Ordinal)
+            ? throw new StoreException(StoreErrorCode.InvalidArgument, "With the S3 store a key may not start with '/' or contain '//': the S3 SDK would rewrite it into another key.")
+            : key;
 
     private Task<T> Call<T>(Func<Task<T>> operation, CancellationToken cancellationToken, bool noSuchKeyIsNoSuchUpload = false) =>
         S3Errors.Call(operation, _options, cancellationToken, noSuchKeyIsNoSuchUpload);

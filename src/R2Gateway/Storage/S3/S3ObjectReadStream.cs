@@ -4,15 +4,14 @@ using Amazon.S3.Model;
 namespace R2Gateway.Storage.S3;
 
 /// <summary>
-/// A seekable, read-only view of one version of an S3 object. Nothing is fetched until the first
-/// read; a read at position p opens a GET of bytes p..end, pinned to the version by If-Match, and
-/// a seek elsewhere drops it. This lets ASP.NET Core's file result answer Range and conditional
+/// A seekable, read-only view of one version of an S3 object, starting from an open GET. A seek
+/// elsewhere (a Range request) drops that body; the next read opens a GET of bytes p..end, pinned
+/// to the version by If-Match. This lets ASP.NET Core's file result answer Range and conditional
 /// requests for S3 objects exactly as it does for files.
 /// </summary>
-internal sealed class S3RangeReadStream(IAmazonS3 s3, string bucket, ObjectInfo info, S3StoreOptions options) : Stream
+internal sealed class S3ObjectReadStream(IAmazonS3 s3, string bucket, ObjectInfo info, GetObjectResponse opened, S3StoreOptions options) : Stream
 {
-    private GetObjectResponse? _response;
-    private Stream? _body;
+    private GetObjectResponse? _response = opened;
     private long _position;
 
     public override bool CanRead => true;
@@ -40,20 +39,26 @@ internal sealed class S3RangeReadStream(IAmazonS3 s3, string bucket, ObjectInfo 
             return 0;
         }
 
-        if (_body is null)
+        if (_response is null)
         {
             var start = _position;
-            _response = await S3Errors.Call(() => s3.GetObjectAsync(new GetObjectRequest
+            try
             {
-                BucketName = bucket,
-                Key = info.Key,
-                ByteRange = new ByteRange(start, info.Size - 1),
-                EtagToMatch = Etags.Quote(info.ETag),
-            }, cancellationToken), options, cancellationToken);
-            _body = _response.ResponseStream;
+                _response = await S3Errors.Call(() => s3.GetObjectAsync(new GetObjectRequest
+                {
+                    BucketName = bucket,
+                    Key = info.Key,
+                    ByteRange = new ByteRange(start, info.Size - 1),
+                    EtagToMatch = Etags.Quote(info.ETag),
+                }, cancellationToken), options, cancellationToken);
+            }
+            catch (StoreException e) when (e.Code is StoreErrorCode.PreconditionFailed or StoreErrorCode.NoSuchKey)
+            {
+                throw new StoreException(StoreErrorCode.ServiceUnavailable, "The object was replaced or deleted while it was being read; read it again.", e);
+            }
         }
 
-        var read = await _body.ReadAsync(buffer[..(int)Math.Min(buffer.Length, info.Size - _position)], cancellationToken);
+        var read = await _response.ResponseStream.ReadAsync(buffer[..(int)Math.Min(buffer.Length, info.Size - _position)], cancellationToken);
         if (read == 0)
         {
             throw new IOException($"The bucket ended '{info.Key}' at byte {_position} of {info.Size}.");
@@ -97,9 +102,7 @@ internal sealed class S3RangeReadStream(IAmazonS3 s3, string bucket, ObjectInfo 
 
     private void CloseBody()
     {
-        _body?.Dispose();
         _response?.Dispose();
-        _body = null;
         _response = null;
     }
 }
