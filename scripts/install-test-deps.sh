@@ -3,13 +3,21 @@
 # .NET 10 SDK). Idempotent: it only installs what is missing.
 set -euo pipefail
 
-need_apt=()
 command -v dotnet >/dev/null || { echo "the .NET 10 SDK is required (https://dot.net)" >&2; exit 1; }
-# The Worker example's own Python client runs in the tests.
-python3 -c 'import requests' 2>/dev/null || need_apt+=(python3 python3-requests)
 
-if [ ${#need_apt[@]} -gt 0 ]; then
+need=()
+# The Worker example's own Python client, and boto3 / the aws CLI as independent S3 clients.
+python3 -c 'import requests' 2>/dev/null || need+=(python3 python3-requests)
+python3 -c 'import boto3' 2>/dev/null || need+=(python3-boto3)
+command -v aws >/dev/null || need+=(awscli)
+# A real S3 server for the S3 store's tests: Ceph radosgw on a throwaway one-node cluster.
+for tool in ceph-mon:ceph-mon ceph-osd:ceph-osd radosgw:radosgw ceph:ceph-common uuidgen:uuid-runtime openssl:openssl curl:curl; do
+  command -v "${tool%%:*}" >/dev/null || need+=("${tool##*:}")
+done
+
+if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing: ${need[*]}"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi

@@ -5,7 +5,7 @@
 #   up:    D=$(ceph-s3.sh up)     -> prints the state dir; S3 at https://127.0.0.1:$SSLPORT (and http on $PORT)
 #          user TESTKEY / TESTSECRET; CA certificate at $D/cert.pem, bundle for SSL_CERT_FILE at $D/bundle.pem
 #   down:  ceph-s3.sh down "$D"
-# env: PORT (7480) SSLPORT (7443) MONPORT (3300) TMPDIR
+# env: PORT (7480) SSLPORT (7443) MONPORT (3300) TMPDIR; S3_CERT and S3_KEY to reuse a certificate
 set -euo pipefail
 if [ "${1:-up}" = down ]; then
   P=$(cat "$2"/*.pid 2>/dev/null || true); kill -9 $P 2>/dev/null || true
@@ -14,8 +14,12 @@ if [ "${1:-up}" = down ]; then
 fi
 PORT=${PORT:-7480} SSLPORT=${SSLPORT:-7443} MONPORT=${MONPORT:-3300}
 D=$(mktemp -d "${TMPDIR:-/tmp}/ceph-s3.XXXXXX"); echo "$D"; FSID=$(uuidgen); OSDUUID=$(uuidgen)
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$D/key.pem" -out "$D/cert.pem" -days 30 \
-  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1,DNS:localhost >/dev/null 2>&1
+if [ -n "${S3_CERT:-}" ] && [ -n "${S3_KEY:-}" ]; then
+  cp "$S3_CERT" "$D/cert.pem"; cp "$S3_KEY" "$D/key.pem"   # keep a certificate across restarts
+else
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$D/key.pem" -out "$D/cert.pem" -days 30 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1,DNS:localhost >/dev/null 2>&1
+fi
 cat /etc/ssl/certs/ca-certificates.crt "$D/cert.pem" > "$D/bundle.pem"
 export CEPH_CONF=$D/ceph.conf
 cat > "$CEPH_CONF" <<CONF

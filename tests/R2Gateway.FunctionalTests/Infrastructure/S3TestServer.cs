@@ -32,12 +32,20 @@ public sealed class S3TestServer : IDisposable
     public void Start()
     {
         var script = Path.Combine(ProcessRunner.RepositoryRoot, "scripts", "s3-test-server.sh");
-        var (exitCode, output) = ProcessRunner.RunAsync("bash", [script, "up"], environment: new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["PORT"] = _httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["SSLPORT"] = HttpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["MONPORT"] = _monPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }, timeout: TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
+        };
+        if (File.Exists(CaCertificate))
+        {
+            // A restart keeps the certificate the gateways were told to trust.
+            environment["S3_CERT"] = CaCertificate;
+            environment["S3_KEY"] = CaKey;
+        }
+
+        var (exitCode, output) = ProcessRunner.RunAsync("bash", [script, "up"], environment: environment, timeout: TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
         _stateDir = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim();
         if (exitCode != 0 || _stateDir is null || !Directory.Exists(_stateDir))
         {
@@ -48,13 +56,11 @@ public sealed class S3TestServer : IDisposable
         if (!File.Exists(CaCertificate))
         {
             File.Copy(Path.Combine(_stateDir, "cert.pem"), CaCertificate);
-        }
-        else
-        {
-            // A restart makes a new certificate; keep trusting the one the gateways were given.
-            File.Copy(Path.Combine(_stateDir, "cert.pem"), CaCertificate, overwrite: true);
+            File.Copy(Path.Combine(_stateDir, "key.pem"), CaKey);
         }
     }
+
+    private string CaKey => Path.Combine(Path.GetDirectoryName(CaCertificate)!, "key.pem");
 
     public void Stop()
     {
