@@ -12,6 +12,7 @@ builder.Services.AddProblemDetails(ContractProblems.Customize);
 builder.Services.AddExceptionHandler<ContractExceptionHandler>();
 builder.Services.AddSingleton<Microsoft.AspNetCore.Routing.MatcherPolicy, ObjectActionMatcherPolicy>();
 builder.Services.AddGatewayOpenApi();
+builder.Services.AddGatewayCors(builder.Configuration);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
 var app = builder.Build();
@@ -23,6 +24,7 @@ if (command.Length > 0)
 app.UseMiddleware<RequestLogging>();
 app.UseExceptionHandler();
 app.UseMiddleware<ProblemBodies>();
+app.UseCors();
 app.UseGatewayApiDocs();
 
 app.MapHealthChecks("/healthz", new() { Predicate = _ => false });

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using R2Gateway.Http;
+using R2Gateway.Security;
 
 namespace R2Gateway.Actions;
 
@@ -30,9 +31,11 @@ public static class ActionTable
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         app.MapAction("delete", "Delete the object", ObjectActions.DeleteAsync, "DELETE");
         app.MapAction("list", "List objects (prefix, delimiter, cursor, limit)", ObjectActions.ListAsync, "GET");
+        app.MapAction("presign", "A time-limited URL for a PUT or GET of this key", PresignActions.PresignAsync, "POST");
+        app.MapAction("mpu-presign-part", "A time-limited URL to PUT one part (uploadId, partNumber) directly", PresignActions.PresignPartAsync, "POST");
 
         // Whatever no row takes: a missing or unknown action, or a method the gateway does not serve.
-        app.Map(Pattern, Unmatched).WithMetadata(ObjectActionMetadata.Unmatched).ExcludeFromDescription();
+        app.Map(Pattern, Unmatched).WithMetadata(ObjectActionMetadata.Unmatched).AddEndpointFilter<PresignedUrlFilter>().ExcludeFromDescription();
         return app;
     }
 
@@ -42,6 +45,7 @@ public static class ActionTable
             .WithName(action)
             .WithSummary(summary)
             .WithTags(action.StartsWith("mpu-", StringComparison.Ordinal) ? "Multipart" : "Objects")
+            .AddEndpointFilter<PresignedUrlFilter>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
     private static ProblemHttpResult Unmatched(HttpContext context)

@@ -20,3 +20,8 @@ public sealed record PartList(string Key, string UploadId, IReadOnlyList<PartEnt
 public sealed record ListedObject(string Key, long Size, string Etag, DateTimeOffset Uploaded, string? ContentType);
 
 public sealed record ObjectList(IReadOnlyList<ListedObject> Objects, IReadOnlyList<string> DelimitedPrefixes, bool Truncated, string? Cursor);
+
+public sealed record PresignBody(string? Method, int? ExpiresIn, string? ContentType);
+
+/// <param name="Headers">Headers the request must send for the signature to hold.</param>
+public sealed record PresignResponse(string Url, string Method, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers);

@@ -44,6 +44,7 @@ public static class MultipartActions
 
         RequestBodies.Limit(context, MultipartRules.MaxPartSize, "A part");
         var part = await store.UploadPartAsync(key.Required(), uploadId, number, context.Request.Body, context.Request.ContentLength, cancellationToken);
+        context.Response.Headers.ETag = Etags.Quote(part.ETag); // as S3 answers: browsers using presigned part URLs read it
         return TypedResults.Ok(new UploadedPartResponse(part.PartNumber, part.ETag));
     }
 

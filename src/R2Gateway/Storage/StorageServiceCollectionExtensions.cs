@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Microsoft.Extensions.Options;
+using R2Gateway.Security;
 using R2Gateway.Storage.FileSystem;
 using R2Gateway.Storage.S3;
 
@@ -13,6 +14,7 @@ public static class StorageServiceCollectionExtensions
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
         services.AddSingleton(TimeProvider.System);
+        services.AddOptions<PresignOptions>().BindConfiguration(PresignOptions.Section);
 
         var provider = configuration.GetValue($"{StorageOptions.Section}:{nameof(StorageOptions.Provider)}", StorageProvider.FileSystem);
         switch (provider)
@@ -22,12 +24,15 @@ public static class StorageServiceCollectionExtensions
                 services.AddSingleton<FileSystemObjectStore>();
                 services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileSystemObjectStore>());
                 services.AddHostedService<IncompleteUploadSweeper>();
+                services.AddSingleton<GatewayUrlSigner>();
+                services.AddSingleton<IPresigner>(sp => sp.GetRequiredService<GatewayUrlSigner>());
                 break;
             case StorageProvider.S3:
                 services.AddOptions<S3StoreOptions>().BindConfiguration(S3StoreOptions.Section).ValidateOnStart();
                 services.AddSingleton<IValidateOptions<S3StoreOptions>, S3StoreOptionsValidator>();
                 services.AddSingleton<IAmazonS3>(sp => S3ClientFactory.Create(sp.GetRequiredService<IOptions<S3StoreOptions>>().Value));
                 services.AddSingleton<IObjectStore, S3ObjectStore>();
+                services.AddSingleton<IPresigner, S3Presigner>();
                 break;
             default:
                 throw new InvalidOperationException($"Storage:Provider '{provider}' is not known; use FileSystem or S3.");

@@ -84,6 +84,23 @@ public sealed class S3TestServer : IDisposable
     /// <summary>An SDK client of the server, for setting up buckets.</summary>
     public AmazonS3Client Client(string bucket = "setup") => S3ClientFactory.Create(StoreOptions(bucket));
 
+    /// <summary>An HttpClient that trusts this server's certificate, for presigned URLs.</summary>
+    public HttpClient TrustingHttpClient()
+    {
+        var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(CaCertificate);
+        return new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+            {
+                CertificateChainPolicy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+                {
+                    TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
+                    CustomTrustStore = { ca },
+                },
+            },
+        });
+    }
+
     public void CreateBucket(string bucket)
     {
         using var client = Client(bucket);
@@ -136,7 +153,7 @@ public sealed class S3Gateway : IGatewayFixture, IDisposable
     {
         Server = new S3TestServer();
         Server.CreateBucket(Bucket);
-        _factory = new GatewayFactory(Server.GatewaySettings(Bucket));
+        _factory = GatewayFactory.Start(Server.GatewaySettings(Bucket));
         Client = _factory.CreateClient();
         Client.Timeout = TimeSpan.FromMinutes(2);
     }
@@ -147,9 +164,12 @@ public sealed class S3Gateway : IGatewayFixture, IDisposable
 
     public Uri BaseAddress => _factory.BaseAddress;
 
+    public HttpClient UrlClient => field ??= Server.TrustingHttpClient();
+
     public void Dispose()
     {
         Client.Dispose();
+        UrlClient.Dispose();
         _factory.Dispose();
         Server.Dispose();
     }

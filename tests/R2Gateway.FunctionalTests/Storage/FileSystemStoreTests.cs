@@ -94,7 +94,7 @@ public sealed class FileSystemStoreTests : IDisposable
         }
 
         Directory.EnumerateFileSystemEntries(parent).Should().Equal(root);
-        Directory.EnumerateFileSystemEntries(root).Select(Path.GetFileName).Should().BeEquivalentTo(["objects", "uploads", "tmp", "locks"]);
+        Directory.EnumerateFileSystemEntries(root).Select(Path.GetFileName).Should().BeEquivalentTo(["objects", "uploads", "tmp", "locks", "presign.key"]);
     }
 
     [Fact]

@@ -88,7 +88,7 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
     [Fact]
     public async Task Two_gateways_on_one_bucket_serve_one_upload()
     {
-        using var second = new GatewayFactory(gateway.Server.GatewaySettings(S3Gateway.Bucket));
+        using var second = GatewayFactory.Start(gateway.Server.GatewaySettings(S3Gateway.Bucket));
         var other = new GatewayApi(second.CreateClient());
         var key = UniqueKey();
         var part1 = RandomBytes(5 * MiB);
@@ -108,7 +108,7 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
     {
         var settings = gateway.Server.GatewaySettings(S3Gateway.Bucket);
         settings["Storage:S3:SecretAccessKey"] = "not-the-secret-4f1c";
-        using var wrong = new GatewayFactory(settings);
+        using var wrong = GatewayFactory.Start(settings);
         using var client = wrong.CreateClient();
 
         using var put = await client.PutAsync(Url(UniqueKey(), "put"), new ByteArrayContent([1, 2, 3]));
@@ -121,7 +121,7 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
     [Fact]
     public async Task A_missing_bucket_is_a_502_that_names_Storage_S3_Bucket()
     {
-        using var missing = new GatewayFactory(gateway.Server.GatewaySettings("no-such-bucket"));
+        using var missing = GatewayFactory.Start(gateway.Server.GatewaySettings("no-such-bucket"));
         using var client = missing.CreateClient();
 
         using var put = await client.PutAsync(Url(UniqueKey(), "put"), new ByteArrayContent([1]));
@@ -165,7 +165,7 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
     [Fact]
     public void A_missing_endpoint_stops_start_up_with_the_key_to_set()
     {
-        var act = () => new GatewayFactory(new Dictionary<string, string?> { ["Storage:Provider"] = "S3", ["Storage:S3:Bucket"] = "b" });
+        var act = () => GatewayFactory.Start(new Dictionary<string, string?> { ["Storage:Provider"] = "S3", ["Storage:S3:Bucket"] = "b" });
         act.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>()
             .WithMessage("*Storage:S3:AccountId*Storage:S3:ServiceUrl*");
     }
@@ -182,7 +182,7 @@ public sealed class S3OutageTests : IDisposable
     public async Task A_stopped_S3_server_gives_clear_503s_and_the_gateway_recovers_when_it_returns()
     {
         _server.CreateBucket("outage");
-        using var factory = new GatewayFactory(_server.GatewaySettings("outage"));
+        using var factory = GatewayFactory.Start(_server.GatewaySettings("outage"));
         var api = new GatewayApi(factory.CreateClient());
         await api.PutOkAsync("before", RandomBytes(10));
 

@@ -1,0 +1,19 @@
+namespace R2Gateway.Security;
+
+/// <summary>Makes time-limited URLs for one request on one key: a PUT or GET of the object, or the
+/// PUT of one part. Each store supplies its own: SigV4 straight to the bucket, or the gateway's.</summary>
+public interface IPresigner
+{
+    PresignedUrl Presign(PresignTarget target, Uri gatewayBaseUrl);
+}
+
+/// <param name="Method">PUT or GET.</param>
+/// <param name="ContentType">When given, the upload must send exactly this Content-Type.</param>
+public sealed record PresignTarget(
+    string Method, string Key, TimeSpan ExpiresIn, string? ContentType = null, string? UploadId = null, int? PartNumber = null)
+{
+    public static readonly TimeSpan MaxExpiry = TimeSpan.FromDays(7);
+}
+
+/// <param name="Headers">Headers the request must carry for the signature to hold.</param>
+public sealed record PresignedUrl(Uri Url, string Method, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers);
