@@ -11,6 +11,10 @@ python3 -c 'import requests' 2>/dev/null || need+=(python3 python3-requests)
 python3 -c 'import boto3' 2>/dev/null || need+=(python3-boto3)
 command -v aws >/dev/null || need+=(awscli)
 # A real S3 server for the S3 store's tests: Ceph radosgw on a throwaway one-node cluster.
+# Headless Chromium for the upload page's browser tests (driven by Playwright, no browser download).
+[ -x /usr/lib/chromium/chromium ] || need+=(chromium)
+# npm builds the upload page (Uppy).
+command -v npm >/dev/null || need+=(npm)
 for tool in ceph-mon:ceph-mon ceph-osd:ceph-osd radosgw:radosgw ceph:ceph-common uuidgen:uuid-runtime openssl:openssl curl:curl; do
   command -v "${tool%%:*}" >/dev/null || need+=("${tool##*:}")
 done

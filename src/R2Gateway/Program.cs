@@ -22,8 +22,11 @@ if (command.Length > 0)
 }
 
 app.UseMiddleware<RequestLogging>();
+app.UseFaultInjection();
 app.UseExceptionHandler();
 app.UseMiddleware<ProblemBodies>();
+app.UseUploadPage();
+app.UseRouting();
 app.UseCors();
 app.UseGatewayApiDocs();
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace R2Gateway.FunctionalTests.Infrastructure;
 
@@ -12,19 +13,21 @@ public class GatewayFactory : WebApplicationFactory<Program>
     private static readonly Lock StartLock = new();
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    private GatewayFactory(IDictionary<string, string?> settings)
+    private GatewayFactory(IDictionary<string, string?> settings, Action<IServiceCollection>? services)
     {
         _settings = new Dictionary<string, string?>(settings);
+        _services = services;
         UseKestrel(0);
     }
 
-    /// <summary>Starts a gateway with these settings on a free loopback port.</summary>
-    public static GatewayFactory Start(IDictionary<string, string?> settings)
+    /// <summary>Starts a gateway with these settings (and test services) on a free loopback port.</summary>
+    public static GatewayFactory Start(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var factory = new GatewayFactory(settings);
+            var factory = new GatewayFactory(settings, services);
             try
             {
                 lock (StartLock)
@@ -51,6 +54,11 @@ public class GatewayFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
         }
     }
 }

@@ -1,0 +1,147 @@
+// The upload page: Uppy's Dashboard and S3 uploader, wired to the gateway's actions.
+// Parts go straight to presigned URLs (the bucket with the S3 store, the gateway otherwise).
+import { Uppy, Dashboard, AwsS3, GoldenRetriever } from './lib/uppy/uppy.min.mjs';
+
+const params = new URLSearchParams(location.search);
+// The gateway this page talks to: its own origin, or ?gateway=<url> for a page served elsewhere.
+const gateway = new URL(params.get('gateway') ?? `${location.origin}/`);
+// Fixed, so an upload resumed after a reload keeps its part size: R2 refuses unequal parts.
+const PART_SIZE = 8 * 1024 * 1024;
+const jsonHeaders = { 'Content-Type': 'application/json' };
+
+function objectUrl(key, action, query = {}) {
+  const url = new URL(key.split('/').map(encodeURIComponent).join('/'), gateway);
+  url.searchParams.set('action', action);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  return url;
+}
+
+async function call(method, url, body = null, headers = {}) {
+  const response = await fetch(url, { method, body, headers });
+  if (!response.ok) {
+    let detail = response.statusText;
+    try { detail = (await response.json()).detail ?? detail; } catch { /* not problem+json */ }
+    throw new Error(`${response.status} ${detail}`);
+  }
+  return response.status === 204 ? null : response.json();
+}
+
+const keyOf = (file) => `${document.querySelector('#prefix').value.trim()}${file.meta.name}`;
+
+const uppy = new Uppy({ id: 'r2gateway', autoProceed: false })
+  .use(Dashboard, {
+    inline: true,
+    target: '#uploader',
+    height: 380,
+    showProgressDetails: true,
+    proudlyDisplayPoweredByUppy: false,
+    note: 'Any number of files, any size up to 5 TiB',
+  })
+  // Keeps files (in IndexedDB) and upload state across a reload, so an upload resumes.
+  .use(GoldenRetriever, { serviceWorker: false, indexedDB: { maxFileSize: 1024 ** 3, maxTotalSize: 4 * 1024 ** 3 } })
+  .use(AwsS3, {
+    limit: 6,
+    shouldUseMultipart: (file) => file.size > PART_SIZE,
+    getChunkSize: () => PART_SIZE,
+
+    async getUploadParameters(file) {
+      const signed = await call('POST', objectUrl(keyOf(file), 'presign'),
+        JSON.stringify({ method: 'PUT', contentType: file.type || undefined }), jsonHeaders);
+      return { method: 'PUT', url: signed.url, headers: signed.headers };
+    },
+
+    async createMultipartUpload(file) {
+      const created = await call('POST', objectUrl(keyOf(file), 'mpu-create'), null,
+        file.type ? { 'Content-Type': file.type } : {});
+      return { uploadId: created.uploadId, key: created.key };
+    },
+
+    async signPart(file, { uploadId, key, partNumber }) {
+      const signed = await call('POST', objectUrl(key, 'mpu-presign-part', { uploadId, partNumber }),
+        JSON.stringify({ expiresIn: 3600 }), jsonHeaders);
+      return { method: 'PUT', url: signed.url, headers: signed.headers };
+    },
+
+    async listParts(file, { uploadId, key }) {
+      const parts = [];
+      for (let marker = 0; ;) {
+        const page = await call('GET', objectUrl(key, 'mpu-listparts', { uploadId, partNumberMarker: marker }));
+        parts.push(...page.parts.map((p) => ({ PartNumber: p.partNumber, Size: p.size, ETag: p.etag })));
+        if (!page.truncated) return parts;
+        marker = page.nextPartNumberMarker;
+      }
+    },
+
+    async completeMultipartUpload(file, { uploadId, key, parts }) {
+      const body = { parts: parts.map((p) => ({ partNumber: p.PartNumber, etag: p.ETag })) };
+      await call('POST', objectUrl(key, 'mpu-complete', { uploadId }), JSON.stringify(body), jsonHeaders);
+      return { location: objectUrl(key, 'get').toString() };
+    },
+
+    async abortMultipartUpload(file, { uploadId, key }) {
+      if (uploadId) await call('DELETE', objectUrl(key, 'mpu-abort', { uploadId }));
+    },
+  });
+
+uppy.on('complete', () => refreshList());
+
+const formatSize = (n) => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
+
+async function refreshList() {
+  const status = document.querySelector('#list-status');
+  const rows = document.querySelector('#objects tbody');
+  try {
+    const objects = [];
+    for (let cursor = null; ;) {
+      const page = await call('GET', objectUrl('', 'list', cursor ? { cursor } : {}));
+      objects.push(...page.objects);
+      if (!page.truncated) break;
+      cursor = page.cursor;
+    }
+
+    rows.replaceChildren(...objects.map((o) => {
+      const row = document.createElement('tr');
+      row.dataset.key = o.key;
+      const cells = [o.key, formatSize(o.size), new Date(o.uploaded).toLocaleString()].map((text, i) => {
+        const cell = document.createElement('td');
+        cell.textContent = text;
+        if (i === 1) cell.className = 'size';
+        return cell;
+      });
+      const actions = document.createElement('td');
+      actions.className = 'actions';
+      const download = document.createElement('a');
+      download.textContent = 'Download';
+      download.className = 'download';
+      download.href = '#';
+      download.addEventListener('click', async (event) => {
+        if (download.dataset.ready) return; // second, real click: follow the presigned URL
+        event.preventDefault();
+        const signed = await call('POST', objectUrl(o.key, 'presign'), JSON.stringify({ method: 'GET', expiresIn: 600 }), jsonHeaders);
+        download.href = signed.url;
+        download.download = o.key.split('/').pop();
+        download.dataset.ready = 'true';
+        download.click();
+        setTimeout(() => { delete download.dataset.ready; }, 0);
+      });
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.textContent = 'Delete';
+      remove.className = 'delete';
+      remove.addEventListener('click', async () => {
+        await call('DELETE', objectUrl(o.key, 'delete'));
+        await refreshList();
+      });
+      actions.append(download, remove);
+      row.append(...cells, actions);
+      return row;
+    }));
+    status.textContent = objects.length ? `${objects.length} object(s)` : 'No objects yet.';
+  } catch (error) {
+    status.textContent = `Could not list objects: ${error.message}`;
+  }
+}
+
+document.querySelector('#refresh').addEventListener('click', () => refreshList());
+refreshList();
+window.r2gateway = { uppy, refreshList };

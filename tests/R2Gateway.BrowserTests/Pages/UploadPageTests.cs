@@ -1,0 +1,180 @@
+using System.Net;
+using System.Security.Cryptography;
+using R2Gateway.BrowserTests.Infrastructure;
+using R2Gateway.FunctionalTests.Infrastructure;
+
+namespace R2Gateway.BrowserTests.Pages;
+
+/// <summary>The upload page at / in headless Chromium, against the filesystem store.</summary>
+[Collection(BrowserTestGroup.Name)]
+public sealed class UploadPageTests(Browser browser) : IDisposable
+{
+    private const int MiB = 1024 * 1024;
+    private readonly TempDir _root = new();
+    private readonly TempDir _files = new();
+    private readonly List<IDisposable> _owned = [];
+
+    public void Dispose()
+    {
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
+
+        _root.Dispose();
+        _files.Dispose();
+    }
+
+    private (GatewayFactory Gateway, RequestRecorder Recorder) StartGateway(Dictionary<string, string?>? settings = null, string? root = null)
+    {
+        var recorder = new RequestRecorder();
+        var all = new Dictionary<string, string?> { ["Storage:FileSystem:Root"] = root ?? _root.Path };
+        foreach (var (key, value) in settings ?? [])
+        {
+            all[key] = value;
+        }
+
+        var gateway = GatewayFactory.Start(all, recorder.AddTo);
+        _owned.Add(gateway);
+        return (gateway, recorder);
+    }
+
+    private string MakeFile(string name, int size)
+    {
+        var path = Path.Combine(_files.Path, name);
+        File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(size));
+        return path;
+    }
+
+    private async Task<UploadPage> OpenAsync(string url)
+    {
+        var context = await browser.Chromium.NewContextAsync(new() { AcceptDownloads = true });
+        var page = new UploadPage(await context.NewPageAsync());
+        await page.OpenAsync(url);
+        return page;
+    }
+
+    [Fact]
+    public async Task A_40_MiB_file_uploads_as_parallel_parts_and_arrives_byte_exact()
+    {
+        var (gateway, recorder) = StartGateway();
+        recorder.PartDelay = _ => TimeSpan.FromMilliseconds(600); // time for a mid-upload screenshot
+        var file = MakeFile("big-40MiB.bin", 40 * MiB);
+        var page = await OpenAsync(gateway.BaseAddress.ToString());
+
+        await page.AddFilesAsync(file);
+        await page.Page.ScreenshotAsync(new() { Path = Browser.Screenshot("upload-page-ready") });
+        await page.StartAsync();
+        await page.Page.WaitForFunctionAsync("() => window.r2gateway.uppy.getState().totalProgress > 10");
+        await page.Page.ScreenshotAsync(new() { Path = Browser.Screenshot("upload-page-mid-upload") });
+        await page.WaitForCompleteAsync();
+        await page.WaitForObjectRowAsync("big-40MiB.bin");
+        await page.Page.ScreenshotAsync(new() { Path = Browser.Screenshot("upload-page-done") });
+
+        var api = new GatewayApi(gateway.CreateClient());
+        (await api.GetBytesAsync("big-40MiB.bin")).Should().Equal(await File.ReadAllBytesAsync(file));
+        recorder.Parts().Select(p => p.PartNumber).Should().BeEquivalentTo([1, 2, 3, 4, 5], "40 MiB in 8 MiB parts, each sent once");
+        recorder.MaxConcurrentParts.Should().BeGreaterThan(1, "parts go up in parallel");
+        recorder.Requests.Should().Contain(r => r.Action == "mpu-complete" && r.Status == 200);
+    }
+
+    [Fact]
+    public async Task Several_small_files_upload_with_presigned_puts()
+    {
+        var (gateway, recorder) = StartGateway();
+        var files = new[] { MakeFile("a.txt", 1000), MakeFile("b.bin", 200_000), MakeFile("c.bin", 3 * MiB) };
+        var page = await OpenAsync(gateway.BaseAddress.ToString());
+
+        await page.AddFilesAsync(files);
+        await page.StartAsync();
+        await page.WaitForCompleteAsync(files: 3);
+
+        var api = new GatewayApi(gateway.CreateClient());
+        foreach (var file in files)
+        {
+            (await api.GetBytesAsync(Path.GetFileName(file))).Should().Equal(await File.ReadAllBytesAsync(file));
+        }
+
+        recorder.Requests.Count(r => r.Action == "put" && r.Status == 200).Should().Be(3);
+        recorder.Requests.Count(r => r.Action == "presign").Should().Be(3);
+    }
+
+    [Fact]
+    public async Task Cancel_aborts_the_multipart_upload()
+    {
+        var (gateway, recorder) = StartGateway();
+        recorder.PartDelay = _ => TimeSpan.FromSeconds(3);
+        var page = await OpenAsync(gateway.BaseAddress.ToString());
+        await page.AddFilesAsync(MakeFile("cancelled.bin", 24 * MiB));
+        await page.StartAsync();
+        await page.Page.WaitForFunctionAsync("() => window.r2gateway.uppy.getFiles()[0].s3Multipart?.uploadId");
+        var uploadId = await page.Page.EvaluateAsync<string>("() => window.r2gateway.uppy.getFiles()[0].s3Multipart.uploadId");
+
+        await page.Page.Locator(".uppy-StatusBar-actionBtn--cancel, button[title='Cancel'], button[aria-label='Cancel']").First.ClickAsync();
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!recorder.Requests.Any(r => r.Action == "mpu-abort" && r.Status == 204) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        recorder.Requests.Should().Contain(r => r.Action == "mpu-abort" && r.UploadId == uploadId && r.Status == 204);
+        using var client = gateway.CreateClient();
+        (await client.GetAsync(GatewayApi.Url("cancelled.bin", "mpu-listparts", $"uploadId={uploadId}"))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        Directory.EnumerateDirectories(Path.Combine(_root.Path, "uploads")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task The_download_link_is_a_presigned_GET_that_works_and_a_tampered_one_is_refused()
+    {
+        var (gateway, _) = StartGateway();
+        var data = RandomNumberGenerator.GetBytes(300_000);
+        await new GatewayApi(gateway.CreateClient()).PutOkAsync("docs/report.bin", data);
+        var page = await OpenAsync(gateway.BaseAddress.ToString());
+        await page.WaitForObjectRowAsync("docs/report.bin");
+
+        var download = await page.Page.RunAndWaitForDownloadAsync(() =>
+            page.Page.Locator("#objects tr[data-key='docs/report.bin'] a.download").ClickAsync());
+
+        (await File.ReadAllBytesAsync((await download.PathAsync())!)).Should().Equal(data);
+        download.Url.Should().Contain("X-R2GW-Signature=");
+        using var client = new HttpClient();
+        (await client.GetByteArrayAsync(download.Url)).Should().Equal(data);
+        var tampered = download.Url.Replace("docs/report.bin", "docs/report.bim", StringComparison.Ordinal);
+        (await client.GetAsync(tampered)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_page_on_another_origin_uploads_when_that_origin_is_allowed()
+    {
+        using var siteRoot = new TempDir();
+        var (site, _) = StartGateway(root: siteRoot.Path); // serves the same page from another origin
+        var origin = site.BaseAddress.GetLeftPart(UriPartial.Authority);
+        var (gateway, _) = StartGateway(new() { ["Cors:AllowedOrigins:0"] = origin });
+        var file = MakeFile("cross-origin.bin", 12 * MiB);
+        var page = await OpenAsync($"{site.BaseAddress}?gateway={Uri.EscapeDataString(gateway.BaseAddress.ToString())}");
+
+        await page.AddFilesAsync(file);
+        await page.StartAsync();
+        await page.WaitForCompleteAsync();
+
+        (await new GatewayApi(gateway.CreateClient()).GetBytesAsync("cross-origin.bin")).Should().Equal(await File.ReadAllBytesAsync(file));
+    }
+
+    [Fact]
+    public async Task A_page_on_an_origin_not_allowed_is_stopped_by_the_browser()
+    {
+        using var siteRoot = new TempDir();
+        var (site, _) = StartGateway(root: siteRoot.Path);
+        var (gateway, recorder) = StartGateway(new() { ["Cors:AllowedOrigins:0"] = "http://127.0.0.1:1" });
+        var page = await OpenAsync($"{site.BaseAddress}?gateway={Uri.EscapeDataString(gateway.BaseAddress.ToString())}");
+
+        await page.AddFilesAsync(MakeFile("refused.bin", 1000));
+        await page.StartAsync();
+        await page.Page.WaitForFunctionAsync("() => window.r2gateway.uppy.getFiles()[0].error", null, new() { Timeout = 30_000 });
+
+        (await page.ErrorAsync()).Should().NotBeNullOrEmpty();
+        (await new GatewayApi(gateway.CreateClient()).GetBytesAsync("refused.bin")).Should().BeNull();
+        recorder.Requests.Should().NotContain(r => r.Action == "put" && r.Status == 200);
+    }
+}
