@@ -10,6 +10,7 @@ public static class GatewayCommands
     private static readonly Dictionary<string, Func<IServiceProvider, string[], Task<int>>> Commands = new(StringComparer.Ordinal)
     {
         ["lifecycle"] = LifecycleCommand.RunAsync,
+        ["cors"] = CorsCommand.RunAsync,
     };
 
     /// <summary>The words that name a command (possibly none), and the arguments left for the host.</summary>

@@ -177,4 +177,39 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
         (await new GatewayApi(gateway.CreateClient()).GetBytesAsync("refused.bin")).Should().BeNull();
         recorder.Requests.Should().NotContain(r => r.Action == "put" && r.Status == 200);
     }
+
+    [Fact]
+    public async Task A_reload_mid_upload_resumes_without_sending_finished_parts_again()
+    {
+        var (gateway, recorder) = StartGateway();
+        // Parts 1 and 2 finish at once; the others hang long enough for the reload to cut them off.
+        recorder.PartDelay = n => n <= 2 ? TimeSpan.Zero : TimeSpan.FromSeconds(4);
+        var file = MakeFile("resumed-40MiB.bin", 40 * MiB);
+        var page = await OpenAsync(gateway.BaseAddress.ToString());
+        await page.AddFilesAsync(file);
+        await page.StartAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (recorder.Parts().Count() < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var finishedBeforeReload = recorder.Parts().Select(p => p.PartNumber).ToList();
+        finishedBeforeReload.Should().BeEquivalentTo([1, 2]);
+
+        recorder.PartDelay = _ => TimeSpan.Zero;
+        await page.Page.ReloadAsync();
+        await page.Page.Locator(".uppy-Dashboard").WaitForAsync();
+        await page.Page.WaitForFunctionAsync("() => window.r2gateway.uppy.getFiles().length === 1");
+        await page.Page.ScreenshotAsync(new() { Path = Browser.Screenshot("upload-page-restored-after-reload") });
+        await page.Page.EvaluateAsync("() => window.r2gateway.uppy.upload()");
+        await page.WaitForCompleteAsync();
+
+        (await new GatewayApi(gateway.CreateClient()).GetBytesAsync("resumed-40MiB.bin")).Should().Equal(await File.ReadAllBytesAsync(file));
+        var sent = recorder.Parts().GroupBy(p => p.PartNumber).ToDictionary(g => g.Key, g => g.Count());
+        sent[1].Should().Be(1, "part 1 had finished before the reload");
+        sent[2].Should().Be(1, "part 2 had finished before the reload");
+        sent.Keys.Should().BeEquivalentTo([1, 2, 3, 4, 5]);
+        recorder.Requests.Should().Contain(r => r.Action == "mpu-listparts", "the resumed upload asked which parts were there");
+    }
 }

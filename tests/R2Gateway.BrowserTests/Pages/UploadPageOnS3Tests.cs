@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using R2Gateway.BrowserTests.Infrastructure;
+using R2Gateway.FunctionalTests.Infrastructure;
+
+namespace R2Gateway.BrowserTests.Pages;
+
+/// <summary>The upload page with the S3 store on a real S3 server: the browser PUTs parts straight to
+/// the bucket with SigV4 presigned URLs, so the bytes never pass through the gateway.</summary>
+public sealed class UploadPageOnS3Tests : IDisposable
+{
+    private const string Bucket = "browser-uploads";
+    private readonly S3TestServer _s3 = new();
+    private readonly TempDir _files = new();
+
+    public void Dispose()
+    {
+        _s3.Dispose();
+        _files.Dispose();
+    }
+
+    [Fact]
+    public async Task The_browser_uploads_parts_straight_to_the_bucket_with_presigned_urls()
+    {
+        _s3.CreateBucket(Bucket);
+        var recorder = new RequestRecorder();
+        using var gateway = GatewayFactory.Start(_s3.GatewaySettings(Bucket), recorder.AddTo);
+        var origin = gateway.BaseAddress.GetLeftPart(UriPartial.Authority);
+
+        // The bucket must let the page's origin PUT and read ETag: the gateway's own command does it.
+        var settings = _s3.GatewaySettings(Bucket).Append(new("Cors:AllowedOrigins:0", origin)).Select(s => $"--{s.Key}={s.Value}");
+        var (exitCode, output) = await ProcessRunner.RunAsync("dotnet", [typeof(Program).Assembly.Location, "cors", "apply", .. settings]);
+        exitCode.Should().Be(0, output);
+
+        // Trust exactly the test server's certificate, by its public key, and nothing else.
+        using var certificate = X509CertificateLoader.LoadCertificateFromFile(_s3.CaCertificate);
+        var spki = Convert.ToBase64String(SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo()));
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var chromium = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Browser.ChromiumPath,
+            Headless = true,
+            ChromiumSandbox = false,
+            Args = ["--disable-gpu", "--disable-quic", "--disable-background-networking", $"--ignore-certificate-errors-spki-list={spki}"],
+        });
+        var page = new UploadPage(await chromium.NewPageAsync());
+        var path = Path.Combine(_files.Path, "straight-to-bucket.bin");
+        var data = RandomNumberGenerator.GetBytes(20 * 1024 * 1024);
+        await File.WriteAllBytesAsync(path, data);
+
+        await page.OpenAsync(gateway.BaseAddress.ToString());
+        await page.AddFilesAsync(path);
+        await page.StartAsync();
+        await page.WaitForCompleteAsync();
+        await page.WaitForObjectRowAsync("straight-to-bucket.bin");
+        await page.Page.ScreenshotAsync(new() { Path = Browser.Screenshot("upload-page-s3-done") });
+
+        using var direct = _s3.Client(Bucket);
+        using var stored = await direct.GetObjectAsync(Bucket, "straight-to-bucket.bin");
+        using var bytes = new MemoryStream();
+        await stored.ResponseStream.CopyToAsync(bytes);
+        bytes.ToArray().Should().Equal(data);
+        recorder.Requests.Count(r => r.Action == "mpu-presign-part").Should().Be(3, "20 MiB is three 8 MiB parts, each signed by the gateway");
+        recorder.Requests.Should().NotContain(r => r.Action == "mpu-uploadpart", "the parts went to the bucket, not through the gateway");
+    }
+}
