@@ -10,6 +10,7 @@
 #   BENCH_PART_MIB   multipart part size in MiB (default 64)
 #   BENCH_TIMEOUT    hard limit for the whole run, seconds (default 1800)
 #   BENCH_TMP        where the temp dir goes (default: $TMPDIR or /tmp); keep it on the disk you measure
+#   BENCH_GIT_REF    build this commit (e.g. HEAD) instead of the working tree's src/
 #   BENCH_KEEP=1     keep the temp dir (gateway.log, part answers) for a look afterwards
 #   BENCH_LABEL      label for the results header (default: the extra gateway args, or "defaults")
 #
@@ -23,6 +24,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SIZE_MIB="${BENCH_SIZE_MIB:-1024}"
 PART_MIB="${BENCH_PART_MIB:-64}"
 TIMEOUT="${BENCH_TIMEOUT:-1800}"
+GIT_REF="${BENCH_GIT_REF:-}"
 GATEWAY_ARGS=("$@")
 LABEL="${BENCH_LABEL:-${*:-defaults}}"
 CURL_MAX=900
@@ -91,18 +93,21 @@ trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
 # A hard bound on the whole run: the watchdog signals this script, whose trap cleans up, and stops
 # the gateway so that a curl in progress fails at once (bash runs traps only between commands).
 (
-  sleep "$TIMEOUT"
+  trap 'kill "$sleeper" 2>/dev/null; wait "$sleeper"; exit 0' TERM
+  sleep "$TIMEOUT" &
+  sleeper=$!
+  wait "$sleeper"
   echo "bench: timed out after ${TIMEOUT}s" >&2
   kill -TERM $$ 2>/dev/null
   [[ -s "$WORK/gateway.pid" ]] && kill -TERM "$(cat "$WORK/gateway.pid")" 2>/dev/null
-) &
+) >/dev/null &
 WATCHDOG_PID=$!
 
 log() { echo "bench: $*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
 now() { date +%s.%N; }
 # mibps <bytes> <seconds>
-mibps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1048576 / s }'; }
+mibps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? b / 1048576 / s : 0) }'; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 free_port() {
@@ -112,7 +117,7 @@ free_port() {
 # ---------------------------------------------------------------- build
 # Publish from a snapshot of the sources, so the run neither races with nor dirties the working
 # tree's bin/ and obj/ (other people build there).
-log "publishing Release build"
+log "publishing Release build (${GIT_REF:-working tree})"
 mkdir -p "$WORK/src" "$WORK/publish"
 # .editorconfig matters: it carries analyzer settings (e.g. CA5351 off) and warnings are errors.
 cp "$REPO"/Directory.*.props "$REPO/appsettings.json" "$REPO/.editorconfig" "$WORK/src/"
@@ -120,8 +125,19 @@ for f in global.json nuget.config NuGet.Config; do
   if [[ -f "$REPO/$f" ]]; then cp "$REPO/$f" "$WORK/src/"; fi
 done
 mkdir -p "$WORK/src/src"
-tar -C "$REPO/src" --exclude=bin --exclude=obj -cf - R2Gateway | tar -C "$WORK/src/src" -xf -
+if [[ -n "$GIT_REF" ]]; then
+  # A committed state: reproducible, and immune to half-saved edits in the working tree.
+  git -C "$REPO" archive "$GIT_REF" src/R2Gateway | tar -C "$WORK/src" -xf -
+  for f in Directory.Build.props Directory.Packages.props appsettings.json .editorconfig; do
+    git -C "$REPO" show "$GIT_REF:$f" >"$WORK/src/$f"
+  done
+  SOURCE="commit $(git -C "$REPO" rev-parse --short "$GIT_REF")"
+else
+  tar -C "$REPO/src" --exclude=bin --exclude=obj -cf - R2Gateway | tar -C "$WORK/src/src" -xf -
+  SOURCE="working tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet HEAD -- src 2>/dev/null || echo ' + local changes')"
+fi
 timeout 600 dotnet publish "$WORK/src/src/R2Gateway" -c Release -o "$WORK/publish" --nologo -v quiet \
+  --disable-build-servers -nodeReuse:false \
   >"$WORK/publish.log" 2>&1 || { cat "$WORK/publish.log" >&2; die "dotnet publish failed"; }
 [[ -f "$WORK/publish/R2Gateway.dll" ]] || die "no R2Gateway.dll in the publish output"
 
@@ -136,9 +152,26 @@ PART=$((PART_MIB * 1024 * 1024))
 log "writing ${SIZE_MIB} MiB of random data to $FILE"
 # openssl would be faster, but head of urandom needs nothing extra and is not timed.
 head -c "$SIZE" /dev/urandom >"$FILE"
+# Flush it now: otherwise its writeback competes with the first scenarios for the disk.
+sync
 
 ROWS=()
 NOTES=()
+# Other work on the machine skews every number here (2 cores): report how busy it was.
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+# cpu_busy: percent of all CPU time used over one second, by anyone
+cpu_busy() {
+  local a b
+  a="$(head -1 /proc/stat)"
+  sleep 1
+  b="$(head -1 /proc/stat)"
+  awk -v a="$a" -v b="$b" 'BEGIN {
+    n = split(a, x); split(b, y)
+    for (i = 2; i <= n; i++) { t += y[i] - x[i]; if (i == 5 || i == 6) idle += y[i] - x[i] }
+    printf "%.0f", t ? 100 * (t - idle) / t : 0 }'
+}
+BUSY_START="$(cpu_busy)"
+((BUSY_START < 15)) || log "WARNING: the machine is ${BUSY_START}% busy before the run; the numbers will be noisy"
 START_RSS=""
 # row <scenario> <bytes> <seconds> <peak rss MiB>
 row() { ROWS+=("$1|$2|$3|$4"); }
@@ -154,8 +187,9 @@ log "md5sum: $FILE_MD5 in ${MD5_SECS}s"
 # ---------------------------------------------------------------- single put
 start_gateway
 START_RSS="$(kib_to_mib "$(proc_kib VmRSS)")"
-# Content-Type is sent explicitly: the put and mpu-uploadpart endpoints are declared with
-# .Accepts("application/octet-stream"), and a PUT without that content type is not routed to them.
+sync # every timed scenario starts with no dirty pages left over from the one before
+# The body is labelled application/octet-stream (at commit 9721071 a put without that exact
+# Content-Type was not routed to the put endpoint; sending it keeps older builds measurable).
 t0=$(now)
 PUT_JSON="$(curl -sS --fail-with-body --max-time "$CURL_MAX" -H 'Expect:' -H 'Content-Type: application/octet-stream' \
   -T "$FILE" "$BASE/bench/single?action=put")" || die "single put: $PUT_JSON"
@@ -184,7 +218,8 @@ multipart() {
   local par=$1 key="bench/mpu-$1" id parts_dir="$WORK/parts-$1"
   mkdir -p "$parts_dir"
   start_gateway
-  local t0 t1 t2 t3
+  local t0 t1 t2
+  sync
   t0=$(now)
   id="$(curl -sS --fail-with-body --max-time 30 -X POST "$BASE/$key?action=mpu-create" | jq -r .uploadId)"
   [[ -n "$id" && "$id" != null ]] || die "mpu-create failed"
@@ -243,6 +278,7 @@ multipart 4
 
 # ---------------------------------------------------------------- get
 start_gateway
+sync
 t0=$(now)
 read -r code got_size < <(curl -sS --max-time "$CURL_MAX" -o /dev/null -w '%{http_code} %{size_download}\n' \
   "$BASE/bench/mpu-4?action=get")
@@ -253,19 +289,21 @@ stop_gateway
 
 # ---------------------------------------------------------------- report
 {
-  echo "### R2Gateway benchmark — $(date -u '+%Y-%m-%d %H:%M UTC') — ${SIZE_MIB} MiB — gateway args: ${LABEL}"
+  echo "### R2Gateway benchmark — $(date -u '+%Y-%m-%d %H:%M UTC') — ${SIZE_MIB} MiB — gateway args: ${LABEL} — ${SOURCE}"
   echo
   echo "| scenario | seconds | MiB/s | × md5sum | gateway peak RSS (MiB) |"
   echo "|---|---:|---:|---:|---:|"
   for r in "${ROWS[@]}"; do
     IFS='|' read -r name bytes s rss <<<"$r"
-    echo "| $name | $s | $(mibps "$bytes" "$s") | $(awk -v a="$MD5_SECS" -v b="$s" 'BEGIN { printf "%.2f", a / b }') | $rss |"
+    echo "| $name | $s | $(mibps "$bytes" "$s") | $(awk -v a="$MD5_SECS" -v b="$s" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') | $rss |"
   done
   echo
   echo "- peak RSS = VmHWM of the dotnet process; the gateway is restarted before each scenario (RSS right after startup: ${START_RSS} MiB)."
+  echo "- \`sync\` runs (untimed) before each scenario; the test file stays in the page cache throughout."
   echo "- multipart time = mpu-create + all parts + mpu-complete; parts are streamed from the file with dd | curl."
   for note in "${NOTES[@]}"; do echo "- $note"; done
   echo "- machine: $(nproc) cores, $(free -h | awk '/^Mem:/ { print $2 }') RAM; temp dir on $(df -h "$WORK" | awk 'NR == 2 { print $1 " (" $2 ")" }')."
+  echo "- load average (1/5/15 min) at start: ${LOAD_START}; at end: $(cut -d' ' -f1-3 /proc/loadavg); CPU busy in the second before the run: ${BUSY_START}%."
   echo "- checks passed: single put etag = md5sum; multipart etags = md5 of part md5s; GET of each multipart object hashes to the file's md5."
 } >"$WORK/report.md"
 
