@@ -7,7 +7,16 @@ cd "$(dirname "$0")"
 scripts/install-test-deps.sh
 
 results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+started=$(date +%s)
+cleanup() {
+  rm -rf "$results"
+  # S3 servers the tests start stop with them; stop any left by a test run that was killed.
+  for dir in "${TMPDIR:-/tmp}"/ceph-s3.*; do
+    [ -d "$dir" ] && [ "$(stat -c %Y "$dir")" -ge "$started" ] && scripts/s3-test-server.sh down "$dir"
+  done
+  return 0
+}
+trap cleanup EXIT
 status=0
 dotnet test R2Gateway.sln -c Release --logger trx --results-directory "$results" "$@" || status=$?
 

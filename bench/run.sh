@@ -13,6 +13,8 @@
 #   BENCH_GIT_REF    build this commit (e.g. HEAD) instead of the working tree's src/
 #   BENCH_KEEP=1     keep the temp dir (gateway.log, part answers) for a look afterwards
 #   BENCH_LABEL      label for the results header (default: the extra gateway args, or "defaults")
+#   BENCH_STORE=s3   measure the S3 store against a throwaway real S3 server (Ceph radosgw over TLS,
+#                    scripts/s3-test-server.sh), with a direct `aws s3 cp` to it as the reference
 #
 # Scenarios: md5sum (reference), single put, multipart with 2 and 4 parts in flight, get.
 # The gateway is restarted (same data root) before every scenario, so the peak RSS (VmHWM of the
@@ -40,6 +42,8 @@ PORT=""
 BASE=""
 GW_PID=""
 WATCHDOG_PID=""
+STORE="${BENCH_STORE:-filesystem}"
+S3_DIR=""
 
 start_gateway() {
   PORT="$(free_port)"
@@ -80,6 +84,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_gateway
+  [[ -n "$S3_DIR" ]] && "$REPO/scripts/s3-test-server.sh" down "$S3_DIR" >/dev/null 2>&1 || true
   [[ -n "$WATCHDOG_PID" ]] && kill "$WATCHDOG_PID" 2>/dev/null || true
   # Background part uploads still running (only after a failure).
   local j
@@ -176,6 +181,22 @@ START_RSS=""
 # row <scenario> <bytes> <seconds> <peak rss MiB>
 row() { ROWS+=("$1|$2|$3|$4"); }
 
+# ---------------------------------------------------------------- S3 store (optional)
+# remove_object <key>: frees the test server's in-memory store between scenarios
+remove_object() { :; }
+if [[ "$STORE" == s3 ]]; then
+  S3_PORT="$(free_port)"
+  S3_DIR="$(PORT="$(free_port)" SSLPORT="$S3_PORT" MONPORT="$(free_port)" "$REPO/scripts/s3-test-server.sh" up | head -1)"
+  S3_URL="https://127.0.0.1:$S3_PORT"
+  export AWS_ACCESS_KEY_ID=TESTKEY AWS_SECRET_ACCESS_KEY=TESTSECRET AWS_DEFAULT_REGION=us-east-1 \
+    AWS_CA_BUNDLE="$S3_DIR/cert.pem" AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required
+  aws --endpoint-url "$S3_URL" s3 mb s3://bench >/dev/null || die "could not create the bench bucket"
+  GATEWAY_ARGS+=(--Storage:Provider=S3 --Storage:S3:ServiceUrl="$S3_URL" --Storage:S3:Bucket=bench
+    --Storage:S3:AccessKeyId=TESTKEY --Storage:S3:SecretAccessKey=TESTSECRET --Storage:S3:CaCertificatePath="$S3_DIR/cert.pem")
+  remove_object() { aws --endpoint-url "$S3_URL" s3 rm "s3://bench/$1" >/dev/null; }
+  LABEL="S3 store (radosgw over TLS) ${LABEL}"
+fi
+
 # ---------------------------------------------------------------- md5sum reference
 t0=$(now)
 FILE_MD5="$(md5sum "$FILE" | cut -d' ' -f1)"
@@ -183,6 +204,14 @@ t1=$(now)
 MD5_SECS=$(secs "$t0" "$t1")
 row "md5sum (reference)" "$SIZE" "$MD5_SECS" "-"
 log "md5sum: $FILE_MD5 in ${MD5_SECS}s"
+
+if [[ "$STORE" == s3 ]]; then
+  t0=$(now)
+  aws --endpoint-url "$S3_URL" s3 cp "$FILE" s3://bench/reference >/dev/null || die "aws s3 cp failed"
+  t1=$(now)
+  row "aws s3 cp straight to the server (reference)" "$SIZE" "$(secs "$t0" "$t1")" "-"
+  remove_object reference
+fi
 
 # ---------------------------------------------------------------- single put
 start_gateway
@@ -201,6 +230,7 @@ PUT_SIZE="$(jq -r .size <<<"$PUT_JSON")"
 row "single put (curl -T)" "$SIZE" "$(secs "$t0" "$t1")" "$(kib_to_mib "$(proc_kib VmHWM)")"
 log "single put ok: etag $PUT_ETAG"
 stop_gateway
+remove_object bench/single
 
 # ---------------------------------------------------------------- multipart
 # upload_part <key> <uploadId> <partNumber> <offset> <length> <outfile>
@@ -271,6 +301,7 @@ multipart() {
   [[ "$got" == "$FILE_MD5" ]] || die "GET $key md5 $got != $FILE_MD5"
   log "multipart x$par ok: etag $expect, GET md5 matches"
   stop_gateway
+  ((par == 4)) || remove_object "$key" # the last one stays for the get scenario
 }
 
 multipart 2
