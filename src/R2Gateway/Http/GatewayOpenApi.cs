@@ -11,7 +11,7 @@ public static class GatewayOpenApi
             document.Info.Description = "The multipart API of Cloudflare's Worker example, over an S3-compatible bucket. "
                 + "Every object request is /{key}?action=NAME; the key is the whole path, percent-encoded (a '/' in a key may be sent as %2F).";
             return Task.CompletedTask;
-        }).AddDocumentTransformer(ObjectActionApiDescriptions.RewritePaths)
+        }).AddDocumentTransformer(ObjectActionApiDescriptions.MergeActions)
           .AddOperationTransformer(ObjectActionApiDescriptions.DescribeObjectAction));
     }
 
