@@ -1,6 +1,7 @@
 using R2Gateway.Actions;
 using R2Gateway.Commands;
 using R2Gateway.Http;
+using R2Gateway.Security;
 using R2Gateway.Storage;
 
 var (command, hostArgs) = GatewayCommands.Split(args);
@@ -13,6 +14,7 @@ builder.Services.AddExceptionHandler<ContractExceptionHandler>();
 builder.Services.AddSingleton<Microsoft.AspNetCore.Routing.MatcherPolicy, ObjectActionMatcherPolicy>();
 builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayCors(builder.Configuration);
+builder.Services.AddGatewayAccessControl();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
 var app = builder.Build();
@@ -28,6 +30,7 @@ app.UseMiddleware<ProblemBodies>();
 app.UseUploadPage();
 app.UseRouting();
 app.UseCors();
+app.UseAuthentication();
 app.UseGatewayApiDocs();
 
 app.MapHealthChecks("/healthz", new() { Predicate = _ => false });

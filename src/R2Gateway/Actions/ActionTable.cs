@@ -5,7 +5,7 @@ using R2Gateway.Security;
 namespace R2Gateway.Actions;
 
 /// <summary>
-/// THE dispatch table: (method, action) → handler, as in the Worker's switch statement.
+/// THE dispatch table: (method, action) → the permission a token needs → handler, as in the Worker's switch statement.
 /// Each row is its own endpoint on <c>/{**key}</c>; <see cref="ObjectActionMatcherPolicy"/>
 /// picks the row whose action equals the request's <c>?action=</c>.
 /// </summary>
@@ -17,35 +17,36 @@ public static class ActionTable
 
     public static IEndpointRouteBuilder MapObjectActions(this IEndpointRouteBuilder app)
     {
-        app.MapAction("mpu-create", "Start a multipart upload", MultipartActions.CreateAsync, "POST");
-        app.MapAction("mpu-uploadpart", "Upload one part (uploadId, partNumber); the body is the part", MultipartActions.UploadPartAsync, "PUT")
+        app.MapAction("mpu-create", Right.Write, "Start a multipart upload", MultipartActions.CreateAsync, "POST");
+        app.MapAction("mpu-uploadpart", Right.Write, "Upload one part (uploadId, partNumber); the body is the part", MultipartActions.UploadPartAsync, "PUT")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        app.MapAction("mpu-complete", "Assemble the listed parts into the object", MultipartActions.CompleteAsync, "POST")
+        app.MapAction("mpu-complete", Right.Write, "Assemble the listed parts into the object", MultipartActions.CompleteAsync, "POST")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        app.MapAction("mpu-abort", "Drop an unfinished upload and its parts", MultipartActions.AbortAsync, "DELETE");
-        app.MapAction("mpu-listparts", "The parts uploaded so far, for resuming", MultipartActions.ListPartsAsync, "GET");
-        app.MapAction("get", "Read the object (Range and conditional headers honoured; HEAD for headers only)", ObjectActions.GetAsync, "GET", "HEAD")
+        app.MapAction("mpu-abort", Right.Delete, "Drop an unfinished upload and its parts", MultipartActions.AbortAsync, "DELETE");
+        app.MapAction("mpu-listparts", Right.Read, "The parts uploaded so far, for resuming", MultipartActions.ListPartsAsync, "GET");
+        app.MapAction("get", Right.Read, "Read the object (Range and conditional headers honoured; HEAD for headers only)", ObjectActions.GetAsync, "GET", "HEAD")
             .Produces(StatusCodes.Status206PartialContent).Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
-        app.MapAction("put", "Upload the object in one request (up to 5 GiB)", ObjectActions.PutAsync, "PUT")
+        app.MapAction("put", Right.Write, "Upload the object in one request (up to 5 GiB)", ObjectActions.PutAsync, "PUT")
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-        app.MapAction("delete", "Delete the object", ObjectActions.DeleteAsync, "DELETE");
-        app.MapAction("list", "List objects (prefix, delimiter, cursor, limit)", ObjectActions.ListAsync, "GET");
-        app.MapAction("presign", "A time-limited URL for a PUT or GET of this key", PresignActions.PresignAsync, "POST");
-        app.MapAction("mpu-presign-part", "A time-limited URL to PUT one part (uploadId, partNumber) directly", PresignActions.PresignPartAsync, "POST");
+        app.MapAction("delete", Right.Delete, "Delete the object", ObjectActions.DeleteAsync, "DELETE");
+        app.MapAction("list", Right.Read, "List objects (prefix, delimiter, cursor, limit)", ObjectActions.ListAsync, "GET");
+        app.MapAction("presign", Right.Presign, "A time-limited URL for a PUT or GET of this key", PresignActions.PresignAsync, "POST");
+        app.MapAction("mpu-presign-part", Right.Presign, "A time-limited URL to PUT one part (uploadId, partNumber) directly", PresignActions.PresignPartAsync, "POST");
 
         // Whatever no row takes: a missing or unknown action, or a method the gateway does not serve.
         app.Map(Pattern, Unmatched).WithMetadata(ObjectActionMetadata.Unmatched).AddEndpointFilter<PresignedUrlFilter>().ExcludeFromDescription();
         return app;
     }
 
-    private static RouteHandlerBuilder MapAction(this IEndpointRouteBuilder app, string action, string summary, Delegate handler, params string[] methods) =>
+    private static RouteHandlerBuilder MapAction(this IEndpointRouteBuilder app, string action, Right permission, string summary, Delegate handler, params string[] methods) =>
         app.MapMethods(Pattern, methods, handler)
-            .WithMetadata(new ObjectActionMetadata(action))
+            .WithMetadata(new ObjectActionMetadata(action, permission))
             .WithName(action)
             .WithSummary(summary)
             .WithTags(action.StartsWith("mpu-", StringComparison.Ordinal) ? "Multipart" : "Objects")
             .AddEndpointFilter<PresignedUrlFilter>()
+            .AddEndpointFilter<ObjectAccessFilter>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
     private static ProblemHttpResult Unmatched(HttpContext context)

@@ -2,8 +2,8 @@ namespace R2Gateway.Commands;
 
 /// <summary>
 /// One-off administrative commands run by the same binary with the same configuration, e.g.
-/// <c>dotnet R2Gateway.dll lifecycle apply</c>. Arguments before the first <c>--option</c> name the
-/// command; the rest configure the host as usual.
+/// <c>dotnet R2Gateway.dll lifecycle apply</c> or <c>token create --name ci ...</c>. Settings written
+/// <c>--Key=value</c> configure the host as usual; every other argument belongs to the command.
 /// </summary>
 public static class GatewayCommands
 {
@@ -11,13 +11,20 @@ public static class GatewayCommands
     {
         ["lifecycle"] = LifecycleCommand.RunAsync,
         ["cors"] = CorsCommand.RunAsync,
+        ["token"] = TokenCommand.RunAsync,
     };
 
-    /// <summary>The words that name a command (possibly none), and the arguments left for the host.</summary>
+    /// <summary>Splits the arguments into the command with its own options (possibly none) and the
+    /// configuration for the host: <c>--Section:Key=value</c> and <c>--Key=value</c> go to the host.</summary>
     public static (string[] Command, string[] HostArgs) Split(string[] args)
     {
-        var words = args.TakeWhile(a => !a.StartsWith('-') && !a.Contains('=', StringComparison.Ordinal)).ToArray();
-        return (words, args[words.Length..]);
+        static bool IsSetting(string a) => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal);
+        if (args.Length == 0 || args[0].StartsWith('-'))
+        {
+            return ([], args);
+        }
+
+        return (args.Where(a => !IsSetting(a)).ToArray(), args.Where(IsSetting).ToArray());
     }
 
     /// <summary>Runs the command named by <paramref name="command"/>; returns its exit code.</summary>

@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Routing.Matching;
 
 namespace R2Gateway.Http;
 
-/// <summary>Marks an endpoint as the handler of one <c>?action=</c> value.</summary>
-public sealed record ObjectActionMetadata(string Action)
+/// <summary>Marks an endpoint as the handler of one <c>?action=</c> value, and what a token needs to call it.</summary>
+public sealed record ObjectActionMetadata(string Action, Security.Right Right = Security.Right.Read)
 {
     /// <summary>The endpoint that answers requests no action endpoint takes.</summary>
     public static readonly ObjectActionMetadata Unmatched = new(string.Empty);

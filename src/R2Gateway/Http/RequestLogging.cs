@@ -24,9 +24,20 @@ public sealed partial class RequestLogging(RequestDelegate next, ILogger<Request
                 var status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 LogRequest(logger, context.Request.Method, key, action, status, body.BytesRead, context.Response.ContentLength, elapsed);
+                if (context.GetEndpoint()?.Metadata.GetMetadata<ObjectActionMetadata>() is { Right: Security.Right.Write or Security.Right.Delete })
+                {
+                    // Who changed what: the token's name (never the token), or how the request was authorised.
+                    var who = context.User.Identity?.Name
+                        ?? (context.Items.ContainsKey(Security.PresignedUrlFilter.VerifiedItem) ? "(presigned URL)" : "(anonymous)");
+                    LogAudit(logger, who, action, key, body.BytesRead, status);
+                }
             }
         }
     }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information,
+        Message = "audit token={Token} action={Action} key={Key} bytes={Bytes} status={Status}")]
+    private static partial void LogAudit(ILogger logger, string token, string action, string? key, long bytes, int status);
 
     private static string KeyForLog(HttpContext context)
     {

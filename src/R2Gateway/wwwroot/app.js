@@ -16,8 +16,17 @@ function objectUrl(key, action, query = {}) {
   return url;
 }
 
+// The bearer token, when the gateway has access control: kept in sessionStorage, so only for this tab.
+const tokenInput = document.querySelector('#token');
+tokenInput.value = sessionStorage.getItem('r2gw-token') ?? '';
+tokenInput.addEventListener('change', () => {
+  sessionStorage.setItem('r2gw-token', tokenInput.value.trim());
+  refreshList();
+});
+
 async function call(method, url, body = null, headers = {}) {
-  const response = await fetch(url, { method, body, headers });
+  const token = sessionStorage.getItem('r2gw-token');
+  const response = await fetch(url, { method, body, headers: token ? { ...headers, Authorization: `Bearer ${token}` } : headers });
   if (!response.ok) {
     let detail = response.statusText;
     try { detail = (await response.json()).detail ?? detail; } catch { /* not problem+json */ }

@@ -85,7 +85,7 @@ public sealed class FileSystemGateway : IGatewayFixture, IDisposable
     {
     }
 
-    private FileSystemGateway(string root, IDictionary<string, string?>? settings, bool ownsRoot)
+    private FileSystemGateway(string root, IDictionary<string, string?>? settings, bool ownsRoot, Action<IServiceCollection>? services = null)
     {
         Root = root;
         _ownsRoot = ownsRoot;
@@ -99,7 +99,7 @@ public sealed class FileSystemGateway : IGatewayFixture, IDisposable
             all[key] = value;
         }
 
-        _factory = GatewayFactory.Start(all);
+        _factory = GatewayFactory.Start(all, services);
         Client = _factory.CreateClient();
         Client.Timeout = TimeSpan.FromMinutes(2);
     }
@@ -109,7 +109,8 @@ public sealed class FileSystemGateway : IGatewayFixture, IDisposable
     public HttpClient Client { get; }
 
     /// <summary>A gateway on <paramref name="root"/>, which several gateways may share; the caller deletes it.</summary>
-    public static FileSystemGateway OnRoot(string root, IDictionary<string, string?>? settings = null) => new(root, settings, ownsRoot: false);
+    public static FileSystemGateway OnRoot(string root, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
+        new(root, settings, ownsRoot: false, services);
 
     public Uri BaseAddress => _factory.BaseAddress;
 

@@ -1,0 +1,54 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace R2Gateway.Security;
+
+/// <summary>Safe by default: without tokens the gateway serves loopback only. Listening anywhere
+/// else without tokens stops start-up, unless <c>Auth:AllowAnonymous=true</c> says it is on purpose.</summary>
+public sealed partial class AnonymousAccessGuard(IServer server, IOptions<AuthOptions> auth, ILogger<AnonymousAccessGuard> logger) : IHostedLifecycleService
+{
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        if (auth.Value.Enabled)
+        {
+            return Task.CompletedTask;
+        }
+
+        var exposed = (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []).Where(a => !IsLoopback(a)).ToList();
+        if (exposed.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (!auth.Value.AllowAnonymous)
+        {
+            throw new InvalidOperationException(
+                $"The gateway listens on {string.Join(", ", exposed)} without access control. Configure Auth:Tokens (see 'token create'), "
+                + "listen on loopback only, or set Auth:AllowAnonymous=true to serve everyone on purpose.");
+        }
+
+        LogAnonymous(logger, string.Join(", ", exposed));
+        return Task.CompletedTask;
+    }
+
+    public static bool IsLoopback(string address)
+    {
+        var host = BindingAddress.Parse(address).Host.Trim('[', ']');
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:AllowAnonymous is set: anyone who can reach {Addresses} can read, write and delete every object")]
+    private static partial void LogAnonymous(ILogger logger, string addresses);
+}

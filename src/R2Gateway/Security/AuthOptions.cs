@@ -1,0 +1,40 @@
+namespace R2Gateway.Security;
+
+/// <summary>The <c>Auth</c> section: who may do what to which keys.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>With none, the gateway is open, and it then listens on loopback only.</summary>
+    public List<TokenEntry> Tokens { get; set; } = [];
+
+    /// <summary>Serve without tokens on addresses other than loopback: only on purpose.</summary>
+    public bool AllowAnonymous { get; set; }
+
+    public bool Enabled => Tokens.Count > 0;
+}
+
+/// <summary>One token as configured: its name, a hash of it (never the token), the key prefixes it
+/// may touch and what it may do there. <c>dotnet R2Gateway.dll token create</c> makes one.</summary>
+public sealed class TokenEntry
+{
+    public string Name { get; set; } = "";
+
+    /// <summary><c>sha256:&lt;hex&gt;</c> of the token.</summary>
+    public string Hash { get; set; } = "";
+
+    /// <summary>Key prefixes, matched against the exact key string; "" is every key.</summary>
+    public List<string> Prefixes { get; set; } = [];
+
+    public List<Right> Can { get; set; } = [];
+}
+
+/// <summary>read: get, HEAD, list, mpu-listparts. write: put and the mpu actions that add data.
+/// delete: delete, mpu-abort. presign: presign, mpu-presign-part.</summary>
+public enum Right
+{
+    Read,
+    Write,
+    Delete,
+    Presign,
+}
