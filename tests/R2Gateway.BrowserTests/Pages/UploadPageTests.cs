@@ -212,4 +212,35 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
         sent.Keys.Should().BeEquivalentTo([1, 2, 3, 4, 5]);
         recorder.Requests.Should().Contain(r => r.Action == "mpu-listparts", "the resumed upload asked which parts were there");
     }
+
+    [Fact]
+    public async Task With_access_control_the_page_asks_for_a_token_and_uploads_with_it()
+    {
+        const string token = "r2gw_page-token-0123456789abcdefghijklmnopqrs";
+        var (gateway, _) = StartGateway(new()
+        {
+            ["Auth:Tokens:0:Name"] = "page",
+            ["Auth:Tokens:0:Hash"] = R2Gateway.Security.TokenHash.Of(token),
+            ["Auth:Tokens:0:Prefixes:0"] = "",
+            ["Auth:Tokens:0:Can:0"] = "Read",
+            ["Auth:Tokens:0:Can:1"] = "Write",
+            ["Auth:Tokens:0:Can:2"] = "Presign",
+            ["Auth:Tokens:0:Can:3"] = "Delete",
+        });
+        var file = MakeFile("with-token.bin", 10 * MiB);
+        var page = await OpenAsync(gateway.BaseAddress.ToString());
+        await page.Page.Locator("#list-status").Filter(new() { HasText = "401" }).WaitForAsync();
+
+        await page.Page.Locator("#token").FillAsync(token);
+        await page.Page.Locator("#token").DispatchEventAsync("change");
+        await page.AddFilesAsync(file);
+        await page.StartAsync();
+        await page.WaitForCompleteAsync();
+        await page.WaitForObjectRowAsync("with-token.bin");
+
+        using var client = gateway.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        (await client.GetByteArrayAsync(GatewayApi.Url("with-token.bin", "get"))).Should().Equal(await File.ReadAllBytesAsync(file));
+        (await page.Page.EvaluateAsync<string?>("() => localStorage.getItem('r2gw-token')")).Should().BeNull("the token is kept for the tab only");
+    }
 }
