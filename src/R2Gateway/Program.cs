@@ -15,6 +15,7 @@ builder.Services.AddSingleton<Microsoft.AspNetCore.Routing.MatcherPolicy, Object
 builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayCors(builder.Configuration);
 builder.Services.AddGatewayAccessControl();
+builder.Services.AddGatewayLimits(builder.Configuration);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
 var app = builder.Build();
@@ -31,6 +32,7 @@ app.UseUploadPage();
 app.UseRouting();
 app.UseCors();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.UseGatewayApiDocs();
 
 app.MapHealthChecks("/healthz", new() { Predicate = _ => false });

@@ -19,6 +19,7 @@ public static class ActionTable
     {
         app.MapAction("mpu-create", Right.Write, "Start a multipart upload", MultipartActions.CreateAsync, "POST");
         app.MapAction("mpu-uploadpart", Right.Write, "Upload one part (uploadId, partNumber); the body is the part", MultipartActions.UploadPartAsync, "PUT")
+            .LimitConcurrentUploads()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         app.MapAction("mpu-complete", Right.Write, "Assemble the listed parts into the object", MultipartActions.CompleteAsync, "POST")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -28,6 +29,7 @@ public static class ActionTable
             .Produces(StatusCodes.Status206PartialContent).Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
         app.MapAction("put", Right.Write, "Upload the object in one request (up to 5 GiB)", ObjectActions.PutAsync, "PUT")
+            .LimitConcurrentUploads()
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         app.MapAction("delete", Right.Delete, "Delete the object", ObjectActions.DeleteAsync, "DELETE");
         app.MapAction("list", Right.Read, "List objects (prefix, delimiter, cursor, limit)", ObjectActions.ListAsync, "GET");

@@ -50,7 +50,7 @@ public static class ObjectActions
             }
         }
 
-        RequestBodies.Limit(context, MultipartRules.MaxPutSize, "A single put");
+        RequestBodies.Limit(context, Math.Min(MultipartRules.MaxPutSize, context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.MaxObjectSize), "A single put");
         var options = new PutOptions(
             ObjectHttpMetadata.FromRequest(request),
             IfNoneMatchAny: ifNoneMatch.Length > 0,

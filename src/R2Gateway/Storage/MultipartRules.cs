@@ -20,7 +20,7 @@ public static class MultipartRules
     /// <summary>Checks the parts a client asked to complete against those stored, in part-number order.
     /// Returns the stored parts to assemble.</summary>
     public static IReadOnlyList<PartInfo> CheckCompletion(
-        IReadOnlyList<UploadedPart> requested, IReadOnlyDictionary<int, PartInfo> stored)
+        IReadOnlyList<UploadedPart> requested, IReadOnlyDictionary<int, PartInfo> stored, long maxObjectSize = long.MaxValue)
     {
         if (requested.Count == 0)
         {
@@ -53,6 +53,13 @@ public static class MultipartRules
                 throw new StoreException(StoreErrorCode.InvalidPart,
                     $"Part {result[i].PartNumber} is {result[i].Size} bytes but part {result[0].PartNumber} is {result[0].Size}; all parts but the last must be the same size.");
             }
+        }
+
+        var size = result.Sum(p => p.Size);
+        if (size > maxObjectSize)
+        {
+            throw new StoreException(StoreErrorCode.EntityTooLarge,
+                $"The parts add up to {size} bytes; objects may be at most {maxObjectSize} bytes here (Storage:MaxObjectSize).");
         }
 
         return result;

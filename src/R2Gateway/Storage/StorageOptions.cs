@@ -18,4 +18,8 @@ public sealed class StorageOptions
     /// <summary>Unfinished multipart uploads older than this are aborted (R2's default is 7 days).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan AbortIncompleteUploadsAfter { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The largest object a put or a completed multipart upload may make (R2's limit is about 5 TiB).</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxObjectSize { get; set; } = 5L * 1024 * 1024 * 1024 * 1024;
 }

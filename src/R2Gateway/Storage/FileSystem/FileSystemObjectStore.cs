@@ -24,15 +24,17 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
     private readonly FileSystemStoreOptions _options;
+    private readonly long _maxObjectSize;
     private readonly TimeProvider _clock;
     private readonly string _objects;
     private readonly string _uploads;
     private readonly string _tmp;
     private readonly string _locks;
 
-    public FileSystemObjectStore(IOptions<FileSystemStoreOptions> options, TimeProvider clock)
+    public FileSystemObjectStore(IOptions<FileSystemStoreOptions> options, IOptions<StorageOptions> storage, TimeProvider clock)
     {
         _options = options.Value;
+        _maxObjectSize = storage.Value.MaxObjectSize;
         _clock = clock;
         var root = Path.GetFullPath(_options.Root);
         _objects = Path.Combine(root, "objects");
@@ -101,7 +103,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
                 handles[part.PartNumber] = (handle, info);
             }
 
-            var ordered = MultipartRules.CheckCompletion(parts, handles.ToDictionary(h => h.Key, h => h.Value.Info));
+            var ordered = MultipartRules.CheckCompletion(parts, handles.ToDictionary(h => h.Key, h => h.Value.Info), _maxObjectSize);
             var etag = Etags.Multipart(ordered.Select(p => p.ETag).ToList());
             var size = ordered.Sum(p => p.Size);
             var objectInfo = new ObjectInfo(key, size, etag, _clock.GetUtcNow(), upload.Metadata);

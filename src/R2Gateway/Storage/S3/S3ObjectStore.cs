@@ -11,7 +11,7 @@ namespace R2Gateway.Storage.S3;
 /// body without a length is spooled to a temp file first. R2's completion rules are checked here
 /// against ListParts before CompleteMultipartUpload, so every backend answers as R2 would.
 /// </summary>
-public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options) : IObjectStore
+public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options, IOptions<StorageOptions> storage) : IObjectStore
 {
     private readonly S3StoreOptions _options = options.Value;
 
@@ -59,7 +59,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         }
         while (page.IsTruncated);
 
-        var ordered = MultipartRules.CheckCompletion(parts, stored);
+        var ordered = MultipartRules.CheckCompletion(parts, stored, storage.Value.MaxObjectSize);
         var response = await Call(() => s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
         {
             BucketName = Bucket,

@@ -20,7 +20,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     {
         // Nested, so a path escaping the root by a level or two still lands inside _outer where we can see it.
         _root = Path.Combine(_outer.Path, "x", "y", "root");
-        _store = new FileSystemObjectStore(Options.Create(new FileSystemStoreOptions { Root = _root, Fsync = false }), _clock);
+        _store = new FileSystemObjectStore(Options.Create(new FileSystemStoreOptions { Root = _root, Fsync = false }), Options.Create(new StorageOptions()), _clock);
     }
 
     public void Dispose() => _outer.Dispose();

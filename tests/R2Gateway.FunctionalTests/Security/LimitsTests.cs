@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using R2Gateway.FunctionalTests.Infrastructure;
+using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+
+namespace R2Gateway.FunctionalTests.Security;
+
+/// <summary>Abuse limits: request rate and concurrent uploads per client (429 with Retry-After),
+/// the largest object, and clients that stall mid-body.</summary>
+public sealed class LimitsTests : IDisposable
+{
+    private readonly TempDir _root = new();
+    private readonly List<FileSystemGateway> _gateways = [];
+
+    public void Dispose()
+    {
+        foreach (var gateway in _gateways)
+        {
+            gateway.Dispose();
+        }
+
+        _root.Dispose();
+    }
+
+    private GatewayApi Start(Dictionary<string, string?> settings)
+    {
+        var gateway = FileSystemGateway.OnRoot(_root.Path, settings);
+        _gateways.Add(gateway);
+        return new GatewayApi(gateway.Client);
+    }
+
+    /// <summary>Starts a PUT that declares a long body and sends only a little of it.</summary>
+    private static async Task<TcpClient> StartSlowPutAsync(HttpClient http, string url)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(http.BaseAddress!.Host, http.BaseAddress.Port);
+        await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"PUT {url} HTTP/1.1\r\nHost: t\r\nContent-Length: {8 * MiB}\r\n\r\n0123456789"));
+        return client;
+    }
+
+    [Fact]
+    public async Task Too_many_requests_get_429_with_Retry_After_and_health_checks_are_never_limited()
+    {
+        var api = Start(new() { ["Limits:RequestsPerWindow"] = "5", ["Limits:Window"] = "00:01:00" });
+        for (var i = 0; i < 5; i++)
+        {
+            (await api.GetAsync("missing")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        }
+
+        using var limited = await api.GetAsync("missing");
+        await limited.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests, "SlowDown");
+        limited.Headers.RetryAfter!.Delta!.Value.Should().BePositive();
+        (await api.Http.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Uploads_beyond_the_concurrency_limit_get_429_until_one_finishes()
+    {
+        var api = Start(new() { ["Limits:ConcurrentUploadsPerToken"] = "1" });
+        var slow = await StartSlowPutAsync(api.Http, Url("slow", "put"));
+        await Task.Delay(300);
+
+        using (var second = await api.PutAsync("second", [1, 2, 3]))
+        {
+            await second.ShouldBeProblemAsync(HttpStatusCode.TooManyRequests, "SlowDown");
+            second.Headers.RetryAfter.Should().NotBeNull();
+        }
+
+        slow.Client.LingerState = new LingerOption(true, 0);
+        slow.Dispose();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        HttpStatusCode status;
+        do
+        {
+            await Task.Delay(100);
+            using var retry = await api.PutAsync("second", [1, 2, 3]);
+            status = retry.StatusCode;
+        }
+        while (status == HttpStatusCode.TooManyRequests && DateTime.UtcNow < deadline);
+
+        status.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_stalled_client_is_dropped_after_the_body_timeout_while_others_keep_uploading()
+    {
+        var api = Start(new() { ["Limits:MinBodyBytesPerSecond"] = "10000", ["Limits:BodyGracePeriod"] = "00:00:02" });
+        using var stalled = await StartSlowPutAsync(api.Http, Url("stalled", "put"));
+        var started = DateTime.UtcNow;
+
+        var data = RandomBytes(MiB);
+        await api.PutOkAsync("healthy", data);
+
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var answer = new StringBuilder();
+        try
+        {
+            int read;
+            while ((read = await stalled.GetStream().ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+        }
+        catch (IOException)
+        {
+            // reset by the server: dropped
+        }
+
+        timeout.IsCancellationRequested.Should().BeFalse("the server drops the stalled client by itself");
+        (DateTime.UtcNow - started).Should().BeLessThan(TimeSpan.FromSeconds(15));
+        answer.ToString().Should().NotContain("200 OK");
+        (await api.GetBytesAsync("stalled")).Should().BeNull();
+        (await api.GetBytesAsync("healthy")).Should().Equal(data);
+    }
+
+    [Fact]
+    public async Task Objects_over_the_maximum_size_are_refused_whole()
+    {
+        var api = Start(new() { ["Storage:MaxObjectSize"] = (6 * MiB).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+        await (await api.PutAsync("too-big", RandomBytes(6 * MiB + 1))).ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "EntityTooLarge");
+        var uploadId = await api.CreateAsync("too-big-mpu");
+        var e1 = await api.UploadPartOkAsync("too-big-mpu", uploadId, 1, RandomBytes(5 * MiB));
+        var e2 = await api.UploadPartOkAsync("too-big-mpu", uploadId, 2, RandomBytes(MiB + 1));
+        await (await api.CompleteAsync("too-big-mpu", uploadId, [(1, e1), (2, e2)])).ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "EntityTooLarge");
+
+        (await api.GetBytesAsync("too-big")).Should().BeNull();
+        (await api.GetBytesAsync("too-big-mpu")).Should().BeNull();
+        await api.PutOkAsync("fits", RandomBytes(6 * MiB));
+    }
+}
