@@ -13,6 +13,8 @@ command -v aws >/dev/null || need+=(awscli)
 # A real S3 server for the S3 store's tests: Ceph radosgw on a throwaway one-node cluster.
 # Headless Chromium for the upload page's browser tests (driven by Playwright, no browser download).
 [ -x /usr/lib/chromium/chromium ] || need+=(chromium)
+# jq: the curl recipes in examples/curl use it, and the tests run them.
+command -v jq >/dev/null || need+=(jq)
 # npm builds the upload page (Uppy).
 command -v npm >/dev/null || need+=(npm)
 for tool in ceph-mon:ceph-mon ceph-osd:ceph-osd radosgw:radosgw ceph:ceph-common uuidgen:uuid-runtime openssl:openssl curl:curl; do

@@ -13,7 +13,7 @@ namespace R2Gateway.Storage.FileSystem;
 /// </summary>
 internal static class BlobFile
 {
-    private const int CopyBufferSize = 1024 * 1024;
+    private const int CopyBufferSize = 256 * 1024; // per upload in flight: 200 at once must stay cheap
     private const int FooterSize = sizeof(int) + 8;
     private const int MaxTrailerSize = 64 * 1024;
 

@@ -1,0 +1,1 @@
+return await R2Gateway.Cli.CliApp.RunAsync(args);

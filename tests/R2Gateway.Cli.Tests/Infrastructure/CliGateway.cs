@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using R2Gateway.BrowserTests.Infrastructure;
+using R2Gateway.FunctionalTests.Infrastructure;
+
+namespace R2Gateway.Cli.Tests.Infrastructure;
+
+/// <summary>What one run of r2gw printed and returned.</summary>
+public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
+{
+    public JsonElement Json => JsonDocument.Parse(Stdout).RootElement;
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+/// <summary>A gateway for the CLI tests on a real loopback port: the embedded store in a temp root,
+/// every object request recorded server-side.</summary>
+public sealed class CliGateway : IDisposable
+{
+    private readonly GatewayFactory _factory;
+
+    public CliGateway()
+        : this(failEveryNthPart: 0)
+    {
+    }
+
+    private CliGateway(int failEveryNthPart)
+    {
+        var root = Root = Directory.CreateTempSubdirectory("r2gw-cli-").FullName;
+        _factory = GatewayFactory.Start(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "FileSystem",
+            ["Storage:FileSystem:Root"] = root,
+            ["Storage:FileSystem:Fsync"] = "false",
+            ["Testing:FailEveryNthPartRequest"] = failEveryNthPart.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, Recorder.AddTo);
+        Client = _factory.CreateClient();
+        Api = new GatewayApi(Client);
+    }
+
+    public string Root { get; }
+
+    public RequestRecorder Recorder { get; } = new();
+
+    public HttpClient Client { get; }
+
+    public GatewayApi Api { get; }
+
+    public Uri BaseAddress => _factory.BaseAddress;
+
+    /// <summary>The gateway's request log: what reached it, with part numbers and statuses.</summary>
+    public IReadOnlyList<RequestRecorder.Seen> Requests => [.. Recorder.Requests];
+
+    /// <summary>Where r2gw remembers unfinished uploads for this gateway's tests.</summary>
+    public string StateDirectory => Path.Combine(Root, "r2gw-state");
+
+    /// <summary>A gateway that answers every Nth part request 503 (the test-only fault switch).</summary>
+    public static CliGateway FailingEveryNthPart(int n) => new(n);
+
+    /// <summary>The arguments that point r2gw at this gateway and its state directory.</summary>
+    public string[] Target => ["--endpoint", BaseAddress.ToString(), "--state-dir", StateDirectory];
+
+    /// <summary>Runs r2gw in-process, through the same entry point as the tool, with its output captured.</summary>
+    public async Task<CliRun> RunAsync(string[] args, Action<string>? onStderrLine, CancellationToken cancellationToken)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new LineWatchingWriter(onStderrLine ?? (_ => { }));
+        var exitCode = await CliApp.RunAsync([.. args, .. Target], stdout, stderr, cancellationToken);
+        return new CliRun(exitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    public Task<CliRun> RunAsync(params string[] args) => RunAsync(args, null, CancellationToken.None);
+
+    public async Task<(byte[] Bytes, string ETag)> GetAsync(string key)
+    {
+        using var response = await Api.GetAsync(key);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadAsByteArrayAsync(), response.Headers.ETag!.Tag.Trim('"'));
+    }
+
+    public static string RandomFile(string directory, string name, int size)
+    {
+        var path = Path.Combine(directory, name);
+        File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(size));
+        return path;
+    }
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        _factory.Dispose();
+        Directory.Delete(Root, recursive: true);
+    }
+
+    /// <summary>Captures text and calls back with each line as it is written, so a test can act mid-run.</summary>
+    private sealed class LineWatchingWriter(Action<string> onLine) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            onLine(value ?? "");
+        }
+    }
+}
