@@ -9,39 +9,21 @@ namespace R2Gateway.Storage.S3;
 /// to the version by If-Match. This lets ASP.NET Core's file result answer Range and conditional
 /// requests for S3 objects exactly as it does for files.
 /// </summary>
-internal sealed class S3ObjectReadStream(IAmazonS3 s3, string bucket, ObjectInfo info, GetObjectResponse opened, S3StoreOptions options) : Stream
+internal sealed class S3ObjectReadStream(IAmazonS3 s3, string bucket, ObjectInfo info, GetObjectResponse opened, S3StoreOptions options)
+    : ObjectReadStream(info.Size)
 {
     private GetObjectResponse? _response = opened;
-    private long _position;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => true;
-    public override bool CanWrite => false;
-    public override long Length => info.Size;
-
-    public override long Position
-    {
-        get => _position;
-        set
-        {
-            if (value != _position)
-            {
-                CloseBody();
-                _position = value;
-            }
-        }
-    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_position >= info.Size || buffer.Length == 0)
+        if (Readable(buffer.Length) == 0)
         {
             return 0;
         }
 
         if (_response is null)
         {
-            var start = _position;
+            var start = Position;
             try
             {
                 _response = await S3Errors.Call(() => s3.GetObjectAsync(new GetObjectRequest
@@ -58,37 +40,20 @@ internal sealed class S3ObjectReadStream(IAmazonS3 s3, string bucket, ObjectInfo
             }
         }
 
-        var read = await _response.ResponseStream.ReadAsync(buffer[..(int)Math.Min(buffer.Length, info.Size - _position)], cancellationToken);
-        if (read == 0)
-        {
-            throw new IOException($"The bucket ended '{info.Key}' at byte {_position} of {info.Size}.");
-        }
+        var read = await _response.ResponseStream.ReadAsync(buffer[..Readable(buffer.Length)], cancellationToken);
+        return read == 0 ? throw new IOException($"The bucket ended '{info.Key}' at byte {Position} of {info.Size}.") : Advance(read);
+    }
 
-        _position += read;
+    public override int Read(Span<byte> buffer)
+    {
+        var rented = new byte[buffer.Length];
+        var read = ReadAsync(rented).AsTask().GetAwaiter().GetResult();
+        rented.AsSpan(0, read).CopyTo(buffer);
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
-    {
-        SeekOrigin.Begin => offset,
-        SeekOrigin.Current => _position + offset,
-        SeekOrigin.End => info.Size + offset,
-        _ => throw new ArgumentOutOfRangeException(nameof(origin)),
-    };
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    /// <summary>A seek elsewhere drops the open body; the next read opens a ranged GET there.</summary>
+    protected override void OnMoved() => CloseBody();
 
     protected override void Dispose(bool disposing)
     {
