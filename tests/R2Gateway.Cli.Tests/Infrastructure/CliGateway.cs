@@ -24,16 +24,22 @@ public sealed class CliGateway : IDisposable
     {
     }
 
-    private CliGateway(int failEveryNthPart)
+    private CliGateway(int failEveryNthPart, Dictionary<string, string?>? extra = null)
     {
         var root = Root = Directory.CreateTempSubdirectory("r2gw-cli-").FullName;
-        _factory = GatewayFactory.Start(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Storage:Provider"] = "FileSystem",
             ["Storage:FileSystem:Root"] = root,
             ["Storage:FileSystem:Fsync"] = "false",
             ["Testing:FailEveryNthPartRequest"] = failEveryNthPart.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }, Recorder.AddTo);
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
+
+        _factory = GatewayFactory.Start(settings, Recorder.AddTo);
         Client = _factory.CreateClient();
         Api = new GatewayApi(Client);
     }
@@ -53,6 +59,18 @@ public sealed class CliGateway : IDisposable
 
     /// <summary>Where r2gw remembers unfinished uploads for this gateway's tests.</summary>
     public string StateDirectory => Path.Combine(Root, "r2gw-state");
+
+    /// <summary>A gateway with access control: one token with every right on every key.</summary>
+    public static CliGateway WithToken(string token) => new(0, new()
+    {
+        ["Auth:Tokens:0:Name"] = "cli",
+        ["Auth:Tokens:0:Hash"] = R2Gateway.Security.TokenHash.Of(token),
+        ["Auth:Tokens:0:Prefixes:0"] = "",
+        ["Auth:Tokens:0:Can:0"] = "Read",
+        ["Auth:Tokens:0:Can:1"] = "Write",
+        ["Auth:Tokens:0:Can:2"] = "Delete",
+        ["Auth:Tokens:0:Can:3"] = "Presign",
+    });
 
     /// <summary>A gateway that answers every Nth part request 503 (the test-only fault switch).</summary>
     public static CliGateway FailingEveryNthPart(int n) => new(n);
