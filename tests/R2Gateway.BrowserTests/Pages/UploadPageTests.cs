@@ -196,6 +196,10 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
 
         var finishedBeforeReload = recorder.Parts().Select(p => p.PartNumber).ToList();
         finishedBeforeReload.Should().BeEquivalentTo([1, 2]);
+        // GoldenRetriever saves the upload's state (its uploadId) a moment after it changes; a reload
+        // before that starts over, as it would for a person.
+        await page.Page.WaitForFunctionAsync(
+            "() => { const id = window.r2gateway.uppy.getFiles()[0]?.s3Multipart?.uploadId; return id && Object.keys(localStorage).some(k => (localStorage.getItem(k) ?? '').includes(id)); }");
 
         recorder.PartDelay = _ => TimeSpan.Zero;
         await page.Page.ReloadAsync();
@@ -211,6 +215,7 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
         sent[2].Should().Be(1, "part 2 had finished before the reload");
         sent.Keys.Should().BeEquivalentTo([1, 2, 3, 4, 5]);
         recorder.Requests.Should().Contain(r => r.Action == "mpu-listparts", "the resumed upload asked which parts were there");
+        recorder.Requests.Count(r => r.Action == "mpu-create").Should().Be(1, "the same upload was resumed, not started again");
     }
 
     [Fact]
