@@ -41,9 +41,9 @@ public static class ActionTable
         return app;
     }
 
-    private static RouteHandlerBuilder MapAction(this IEndpointRouteBuilder app, string action, Right permission, string summary, Delegate handler, params string[] methods) =>
+    private static RouteHandlerBuilder MapAction(this IEndpointRouteBuilder app, string action, Right right, string summary, Delegate handler, params string[] methods) =>
         app.MapMethods(Pattern, methods, handler)
-            .WithMetadata(new ObjectActionMetadata(action, permission))
+            .WithMetadata(new ObjectActionMetadata(action, right))
             .WithName(action)
             .WithSummary(summary)
             .WithTags(action.StartsWith("mpu-", StringComparison.Ordinal) ? "Multipart" : "Objects")

@@ -248,4 +248,30 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
         (await client.GetByteArrayAsync(GatewayApi.Url("with-token.bin", "get"))).Should().Equal(await File.ReadAllBytesAsync(file));
         (await page.Page.EvaluateAsync<string?>("() => localStorage.getItem('r2gw-token')")).Should().BeNull("the token is kept for the tab only");
     }
+
+    [Fact]
+    public async Task Pause_stops_sending_parts_and_resume_finishes_the_upload()
+    {
+        var (gateway, recorder) = StartGateway();
+        recorder.PartDelay = _ => TimeSpan.FromMilliseconds(700);
+        var file = MakeFile("paused-48MiB.bin", 48 * MiB);
+        var page = await OpenAsync(gateway.BaseAddress.ToString());
+        await page.AddFilesAsync(file);
+        await page.StartAsync();
+        await page.Page.WaitForFunctionAsync("() => window.r2gateway.uppy.getFiles()[0].s3Multipart?.uploadId");
+
+        await page.Page.Locator("button[title='Pause']").First.ClickAsync();
+        await Task.Delay(2000); // parts already on the wire finish; no new ones start
+        var sentWhilePaused = recorder.Requests.Count(r => r.Action == "mpu-uploadpart");
+        await Task.Delay(1500);
+        recorder.Requests.Count(r => r.Action == "mpu-uploadpart").Should().Be(sentWhilePaused, "a paused upload sends nothing");
+        (await page.Page.EvaluateAsync<bool>("() => window.r2gateway.uppy.getFiles()[0].isPaused")).Should().BeTrue();
+        await page.Page.ScreenshotAsync(new() { Path = Browser.Screenshot("upload-page-paused") });
+
+        await page.Page.Locator("button[title='Resume']").First.ClickAsync();
+        await page.WaitForCompleteAsync();
+
+        (await new GatewayApi(gateway.CreateClient()).GetBytesAsync("paused-48MiB.bin")).Should().Equal(await File.ReadAllBytesAsync(file));
+        recorder.Requests.Count(r => r.Action == "mpu-create").Should().Be(1);
+    }
 }
