@@ -265,12 +265,8 @@ public abstract partial class ContractTests
     [Fact]
     public async Task Put_with_a_declared_length_over_5_GiB_is_413_before_any_byte_is_read()
     {
-        using var client = new System.Net.Sockets.TcpClient();
-        await client.ConnectAsync(Http.BaseAddress!.Host, Http.BaseAddress.Port);
-        var stream = client.GetStream();
-        var request = $"PUT {Url(UniqueKey(), "put")} HTTP/1.1\r\nHost: x\r\nContent-Length: {(5L << 30) + 1}\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
-        using var reader = new StreamReader(stream);
+        using var request = await PartialRequest.StartAsync(Http, "PUT", Url(UniqueKey(), "put"), (5L << 30) + 1, 0);
+        using var reader = new StreamReader(request.Stream);
         (await reader.ReadLineAsync()).Should().StartWith("HTTP/1.1 413");
     }
 

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using R2Gateway.FunctionalTests.Infrastructure;
 using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
 
@@ -12,16 +10,9 @@ public abstract partial class ContractTests
     /// <summary>Sends the head of a part upload and a first slice of its body, then drops the connection.</summary>
     protected async Task DropMidPartAsync(string key, string uploadId, int partNumber, int declaredLength, int sentLength)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync(Http.BaseAddress!.Host, Http.BaseAddress.Port);
-        var stream = client.GetStream();
-        var head = $"PUT {Url(key, "mpu-uploadpart", $"uploadId={uploadId}&partNumber={partNumber}")} HTTP/1.1\r\nHost: test\r\nContent-Length: {declaredLength}\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-        await stream.WriteAsync(RandomBytes(sentLength));
-        await stream.FlushAsync();
+        using var request = await PartialRequest.StartAsync(Http, "PUT", Url(key, "mpu-uploadpart", $"uploadId={uploadId}&partNumber={partNumber}"), declaredLength, sentLength);
         await Task.Delay(200);
-        client.Client.LingerState = new LingerOption(true, 0); // reset, as a crashed client would
-        client.Close();
+        request.Reset();
     }
 
     [Fact]
@@ -48,14 +39,10 @@ public abstract partial class ContractTests
         var original = RandomBytes(1000);
         await Api.PutOkAsync(key, original);
 
-        using (var client = new TcpClient())
+        using (var request = await PartialRequest.StartAsync(Http, "PUT", Url(key, "put"), 4 * MiB, MiB))
         {
-            await client.ConnectAsync(Http.BaseAddress!.Host, Http.BaseAddress.Port);
-            var stream = client.GetStream();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes($"PUT {Url(key, "put")} HTTP/1.1\r\nHost: test\r\nContent-Length: {4 * MiB}\r\n\r\n"));
-            await stream.WriteAsync(RandomBytes(MiB));
             await Task.Delay(200);
-            client.Client.LingerState = new LingerOption(true, 0);
+            request.Reset();
         }
 
         await Task.Delay(500);

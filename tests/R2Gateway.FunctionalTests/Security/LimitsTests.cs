@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using R2Gateway.FunctionalTests.Infrastructure;
 using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
@@ -31,13 +30,7 @@ public sealed class LimitsTests : IDisposable
     }
 
     /// <summary>Starts a PUT that declares a long body and sends only a little of it.</summary>
-    private static async Task<TcpClient> StartSlowPutAsync(HttpClient http, string url)
-    {
-        var client = new TcpClient();
-        await client.ConnectAsync(http.BaseAddress!.Host, http.BaseAddress.Port);
-        await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"PUT {url} HTTP/1.1\r\nHost: t\r\nContent-Length: {8 * MiB}\r\n\r\n0123456789"));
-        return client;
-    }
+    private static Task<PartialRequest> StartSlowPutAsync(HttpClient http, string url) => PartialRequest.StartAsync(http, "PUT", url, 8 * MiB, 10);
 
     [Fact]
     public async Task Too_many_requests_get_429_with_Retry_After_and_health_checks_are_never_limited()
@@ -67,8 +60,7 @@ public sealed class LimitsTests : IDisposable
             second.Headers.RetryAfter.Should().NotBeNull();
         }
 
-        slow.Client.LingerState = new LingerOption(true, 0);
-        slow.Dispose();
+        slow.Reset();
         var deadline = DateTime.UtcNow.AddSeconds(10);
         HttpStatusCode status;
         do
@@ -98,7 +90,7 @@ public sealed class LimitsTests : IDisposable
         try
         {
             int read;
-            while ((read = await stalled.GetStream().ReadAsync(buffer, timeout.Token)) > 0)
+            while ((read = await stalled.Stream.ReadAsync(buffer, timeout.Token)) > 0)
             {
                 answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
             }

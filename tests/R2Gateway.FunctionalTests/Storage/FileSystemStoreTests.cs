@@ -50,16 +50,11 @@ public sealed class FileSystemStoreTests : IDisposable
         var api = new GatewayApi(Start().Client);
         var key = UniqueKey();
         var uploadId = await api.CreateAsync(key);
-        using (var client = new System.Net.Sockets.TcpClient())
+        using (var request = await PartialRequest.StartAsync(api.Http, "PUT", Url(key, "mpu-uploadpart", $"uploadId={uploadId}&partNumber=1"), 8 * MiB, 2 * MiB))
         {
-            await client.ConnectAsync(api.Http.BaseAddress!.Host, api.Http.BaseAddress.Port);
-            var stream = client.GetStream();
-            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
-                $"PUT {Url(key, "mpu-uploadpart", $"uploadId={uploadId}&partNumber=1")} HTTP/1.1\r\nHost: t\r\nContent-Length: {8 * MiB}\r\n\r\n"));
-            await stream.WriteAsync(RandomBytes(2 * MiB));
             (await Eventually(() => Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Any()))
                 .Should().BeTrue("the part is being written to a temp file");
-            client.Client.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            request.Reset();
         }
 
         (await Eventually(() => !Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Any()))
