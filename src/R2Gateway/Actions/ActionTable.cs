@@ -60,7 +60,7 @@ public static class ActionTable
             return ContractErrors.Problem(StatusCodes.Status405MethodNotAllowed, null, $"Method {method} is not allowed; use one of {string.Join(", ", KnownMethods)}.");
         }
 
-        return context.Request.Query.TryGetValue("action", out var action)
+        return context.Request.Action() is { } action
             ? ContractErrors.InvalidArgument($"Unknown action {action} for {method}")
             : ContractErrors.InvalidArgument("Missing action type");
     }

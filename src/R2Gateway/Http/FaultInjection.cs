@@ -11,7 +11,7 @@ public sealed class FaultInjection(RequestDelegate next, int everyNth)
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (HttpMethods.IsPut(context.Request.Method) && context.Request.Query["action"] == "mpu-uploadpart"
+        if (HttpMethods.IsPut(context.Request.Method) && context.Request.Action() == "mpu-uploadpart"
             && Interlocked.Increment(ref _partRequests) % everyNth == 0)
         {
             await ContractErrors.Problem(StatusCodes.Status503ServiceUnavailable, "ServiceUnavailable",

@@ -20,7 +20,7 @@ public static class GatewayOpenApi
     public static WebApplication UseGatewayApiDocs(this WebApplication app)
     {
         app.MapOpenApi();
-        app.UseWhen(c => !c.Request.Query.ContainsKey("action"), docs => docs.UseSwaggerUI(o =>
+        app.UseWhen(c => !c.Request.AddressesObject(), docs => docs.UseSwaggerUI(o =>
         {
             o.SwaggerEndpoint("/openapi/v1.json", "R2Gateway");
             o.RoutePrefix = "swagger";

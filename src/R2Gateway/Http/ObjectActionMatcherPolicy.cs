@@ -2,6 +2,17 @@ using Microsoft.AspNetCore.Routing.Matching;
 
 namespace R2Gateway.Http;
 
+/// <summary>The routing rule of the contract, in one place: a request with <c>?action=</c> addresses an
+/// object; one without is for the gateway's own pages.</summary>
+public static class ObjectRequests
+{
+    /// <summary>The request's action, "" for <c>?action=</c>, or null when it has none.</summary>
+    public static string? Action(this HttpRequest request) =>
+        request.Query.TryGetValue("action", out var action) ? action.ToString() : null;
+
+    public static bool AddressesObject(this HttpRequest request) => request.Action() is not null;
+}
+
 /// <summary>Marks an endpoint as the handler of one <c>?action=</c> value, and what a token needs to call it.</summary>
 public sealed record ObjectActionMetadata(string Action, Security.Right Right = Security.Right.Read)
 {
@@ -25,8 +36,8 @@ public sealed class ObjectActionMatcherPolicy : MatcherPolicy, IEndpointSelector
 
     public Task ApplyAsync(HttpContext httpContext, CandidateSet candidates)
     {
-        var hasAction = httpContext.Request.Query.TryGetValue("action", out var value);
-        var action = value.ToString();
+        var action = httpContext.Request.Action();
+        var hasAction = action is not null;
         var matched = false;
         for (var i = 0; i < candidates.Count; i++)
         {

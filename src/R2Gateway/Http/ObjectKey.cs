@@ -19,15 +19,24 @@ public readonly record struct ObjectKey(string Value)
     /// An empty key is allowed here; handlers that need one call <see cref="Required"/>.</summary>
     public static ValueTask<ObjectKey> BindAsync(HttpContext context) => ValueTask.FromResult(FromRequest(context));
 
+    /// <summary>The request's key, decoded and checked once per request (binding, the presign and
+    /// access filters and the request log all ask for it).</summary>
     public static ObjectKey FromRequest(HttpContext context)
     {
+        if (context.Items.TryGetValue(typeof(ObjectKey), out var known) && known is ObjectKey cached)
+        {
+            return cached;
+        }
+
         var key = Decode(RawPath(context));
         if (key.Length > 0)
         {
             ObjectKeys.Validate(key);
         }
 
-        return new ObjectKey(key);
+        var result = new ObjectKey(key);
+        context.Items[typeof(ObjectKey)] = result;
+        return result;
     }
 
     public string Required()

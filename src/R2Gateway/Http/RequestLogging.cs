@@ -19,7 +19,7 @@ public sealed partial class RequestLogging(RequestDelegate next, ILogger<Request
         {
             if (logger.IsEnabled(LogLevel.Information))
             {
-                var action = context.Request.Query["action"].ToString();
+                var action = context.Request.Action() ?? "";
                 var key = action.Length > 0 ? KeyForLog(context) : context.Request.Path.Value;
                 var status = context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;

@@ -6,7 +6,7 @@ public static class UploadPage
     /// <c>?action=</c>; served before routing, so the catch-all object route does not shadow them.</summary>
     public static WebApplication UseUploadPage(this WebApplication app)
     {
-        app.UseWhen(c => !c.Request.Query.ContainsKey("action"), page => page.UseDefaultFiles().UseStaticFiles());
+        app.UseWhen(c => !c.Request.AddressesObject(), page => page.UseDefaultFiles().UseStaticFiles());
         return app;
     }
 }

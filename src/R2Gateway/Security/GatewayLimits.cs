@@ -50,7 +50,7 @@ public static class GatewayLimits
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = RejectAsync;
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                limits.RequestsPerWindow <= 0 || !context.Request.Query.ContainsKey("action") // health checks and the page are never limited
+                limits.RequestsPerWindow <= 0 || !context.Request.AddressesObject() // health checks and the page are never limited
                     ? RateLimitPartition.GetNoLimiter("unlimited")
                     : RateLimitPartition.GetFixedWindowLimiter(Caller(context), _ => new FixedWindowRateLimiterOptions
                     {

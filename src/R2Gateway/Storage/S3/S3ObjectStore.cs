@@ -129,9 +129,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
             return null;
         }
 
-        var h = response.Headers;
-        var metadata = new ObjectMetadata(h.ContentType, h.ContentDisposition, h.CacheControl, h.ContentEncoding, h.ContentLanguage, response.ExpiresString);
-        var info = new ObjectInfo(key, response.ContentLength, Etags.Normalize(response.ETag), ToOffset(response.LastModified), metadata);
+        var info = new ObjectInfo(key, response.ContentLength, Etags.Normalize(response.ETag), ToOffset(response.LastModified), Metadata(response.Headers, response.ExpiresString));
         return new StoredObject(info, new S3ObjectReadStream(s3, Bucket, info, response, _options));
     }
 
@@ -140,9 +138,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         try
         {
             var head = await Call(() => s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = Addressable(key) }, cancellationToken), cancellationToken);
-            var h = head.Headers;
-            var metadata = new ObjectMetadata(h.ContentType, h.ContentDisposition, h.CacheControl, h.ContentEncoding, h.ContentLanguage, head.ExpiresString);
-            return new ObjectInfo(key, head.ContentLength, Etags.Normalize(head.ETag), ToOffset(head.LastModified), metadata);
+            return new ObjectInfo(key, head.ContentLength, Etags.Normalize(head.ETag), ToOffset(head.LastModified), Metadata(head.Headers, head.ExpiresString));
         }
         catch (StoreException e) when (e.Code == StoreErrorCode.NoSuchKey || e.InnerException is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.NotFound, ErrorCode: not "NoSuchBucket" })
         {
@@ -231,6 +227,9 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
             }
         }
     }
+
+    private static ObjectMetadata Metadata(HeadersCollection h, string? expires) =>
+        new(h.ContentType, h.ContentDisposition, h.CacheControl, h.ContentEncoding, h.ContentLanguage, expires);
 
     private static DateTimeOffset ToOffset(DateTime? value) =>
         value is { } v ? new DateTimeOffset(v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime()) : DateTimeOffset.UnixEpoch;
