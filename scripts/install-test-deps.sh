@@ -27,3 +27,13 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+# Miniflare (Cloudflare's workerd runtime and its R2 simulator, workerd shipped as a binary inside
+# the npm package) runs the Worker example as the oracle of the differential tests. The version is
+# pinned by the lock file; reinstalled only when the lock file changed.
+oracle="$(cd "$(dirname "$0")/.." && pwd)/tests/R2Gateway.FunctionalTests/Oracle/worker"
+if ! cmp -s "$oracle/package-lock.json" "$oracle/node_modules/.r2gw-lock"; then
+  echo "installing Miniflare (npm ci in $oracle)"
+  (cd "$oracle" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$oracle/package-lock.json" "$oracle/node_modules/.r2gw-lock"
+fi
