@@ -85,7 +85,7 @@ public sealed class Uploader(CommandContext context)
                 return missing.Count;
             });
 
-            stored = await Gateway.CompleteAsync(key, upload.UploadId, etags!, cancellationToken);
+            stored = await CompleteAsync(key, upload.UploadId, etags!, file.Length, cancellationToken);
         }
         catch (Exception e)
         {
@@ -95,6 +95,40 @@ public sealed class Uploader(CommandContext context)
         context.Resumes.Forget(upload);
         Verify(stored, Etags.Multipart(etags!), file.Length);
         return new UploadOutcome(stored.Key, file.FullName, stored.Size, stored.Etag, upload.UploadId, plan.Count, plan.PartSize, reused, TimeSpan.Zero);
+    }
+
+    /// <summary>Completes the upload. When the gateway says the upload is gone (a complete whose answer was
+    /// lost and then retried finds it finished), the object decides: it is ours if its etag is the one
+    /// our parts make and its size the file's.</summary>
+    private async Task<ObjectSummary> CompleteAsync(string key, string uploadId, string[] etags, long size, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Gateway.CompleteAsync(key, uploadId, etags, cancellationToken);
+        }
+        catch (GatewayException gone) when (gone.Status == HttpStatusCode.NotFound && gone.Code == "NoSuchUpload")
+        {
+            var expected = Etags.Multipart(etags);
+            if (await TryHeadAsync(key, cancellationToken) is not { } found || found.ETag != expected || found.Size != size)
+            {
+                throw;
+            }
+
+            context.Reporter.Note($"upload {uploadId} was completed already (its answer was lost); {key} has the expected etag {expected}");
+            return new ObjectSummary(key, found.Size, found.ETag);
+        }
+    }
+
+    private async Task<(long Size, string ETag)?> TryHeadAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Gateway.HeadAsync(key, cancellationToken);
+        }
+        catch (GatewayException e) when (e.Status == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
     }
 
     /// <summary>The upload to continue (an explicit --resume id, or the one saved for this file) with the

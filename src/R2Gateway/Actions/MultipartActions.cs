@@ -97,7 +97,16 @@ public static class MultipartActions
             return ContractErrors.InvalidArgument("Missing uploadId");
         }
 
-        await store.AbortMultipartUploadAsync(key.Required(), uploadId, cancellationToken);
+        try
+        {
+            await store.AbortMultipartUploadAsync(key.Required(), uploadId, cancellationToken);
+        }
+        catch (StoreException e) when (e.Code == StoreErrorCode.NoSuchUpload)
+        {
+            // Idempotent, as on R2: an upload already aborted or completed is a 204. Stores keep no
+            // record of finished uploads, so an uploadId never issued (or of another key) gets the same.
+        }
+
         return TypedResults.NoContent();
     }
 

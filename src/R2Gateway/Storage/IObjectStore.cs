@@ -14,6 +14,7 @@ public interface IObjectStore
     /// <param name="parts">Validated by the caller: distinct part numbers, unquoted etags.</param>
     Task<ObjectInfo> CompleteMultipartUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken);
 
+    /// <summary>Throws NoSuchUpload when the upload is not in progress; mpu-abort answers that with 204.</summary>
     Task AbortMultipartUploadAsync(string key, string uploadId, CancellationToken cancellationToken);
 
     Task<PartListing> ListPartsAsync(string key, string uploadId, int partNumberMarker, int maxParts, CancellationToken cancellationToken);

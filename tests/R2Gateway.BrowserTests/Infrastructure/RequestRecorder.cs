@@ -20,6 +20,10 @@ public sealed class RequestRecorder
     /// <summary>How long to hold a part upload before it is handled, by part number.</summary>
     public Func<int, TimeSpan> PartDelay { get; set; } = _ => TimeSpan.Zero;
 
+    /// <summary>Runs before each object request is handled, with its action: a test's way to change the
+    /// store between a client's attempts.</summary>
+    public Func<string, Task> BeforeRequest { get; set; } = _ => Task.CompletedTask;
+
     public IEnumerable<Seen> Parts(int status = StatusCodes.Status200OK) =>
         Requests.Where(r => r.Action == "mpu-uploadpart" && r.Status == status);
 
@@ -39,6 +43,11 @@ public sealed class RequestRecorder
 
         try
         {
+            if (action.Length > 0)
+            {
+                await BeforeRequest(action);
+            }
+
             await next(context);
         }
         finally

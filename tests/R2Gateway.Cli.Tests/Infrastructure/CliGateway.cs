@@ -75,6 +75,9 @@ public sealed class CliGateway : IDisposable
     /// <summary>A gateway that answers every Nth part request 503 (the test-only fault switch).</summary>
     public static CliGateway FailingEveryNthPart(int n) => new(n);
 
+    /// <summary>A gateway that runs the first mpu-complete and then drops its answer (the test-only fault switch).</summary>
+    public static CliGateway LosingFirstCompleteAnswer() => new(0, new() { [R2Gateway.Http.FaultInjection.LoseCompleteAnswerKey] = "true" });
+
     /// <summary>The arguments that point r2gw at this gateway and its state directory.</summary>
     public string[] Target => ["--endpoint", BaseAddress.ToString(), "--state-dir", StateDirectory];
 

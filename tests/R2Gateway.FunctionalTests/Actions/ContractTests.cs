@@ -250,11 +250,33 @@ public abstract partial class ContractTests(IGatewayFixture gateway)
         var etag = await Api.UploadPartOkAsync(key, uploadId, 1, RandomBytes(100));
 
         (await Http.DeleteAsync(Url(key, "mpu-abort", $"uploadId={uploadId}"))).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await Http.DeleteAsync(Url(key, "mpu-abort", $"uploadId={uploadId}"))).StatusCode.Should().Be(HttpStatusCode.NoContent, "abort is idempotent, as on R2");
 
         await (await Api.UploadPartAsync(key, uploadId, 2, RandomBytes(10))).ShouldBeProblemAsync(HttpStatusCode.NotFound, "NoSuchUpload");
         await (await Api.CompleteAsync(key, uploadId, [(1, etag)])).ShouldBeProblemAsync(HttpStatusCode.NotFound, "NoSuchUpload");
         await (await Http.GetAsync(Url(key, "mpu-listparts", $"uploadId={uploadId}"))).ShouldBeProblemAsync(HttpStatusCode.NotFound, "NoSuchUpload");
         (await Api.GetAsync(key)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Abort_after_complete_is_204_and_the_object_stays_while_a_second_complete_is_404()
+    {
+        var key = UniqueKey();
+        var data = RandomBytes(100);
+        var uploadId = await Api.CreateAsync(key);
+        var etag = await Api.UploadPartOkAsync(key, uploadId, 1, data);
+        using var complete = await Api.CompleteAsync(key, uploadId, [(1, etag)]);
+        complete.StatusCode.Should().Be(HttpStatusCode.OK);
+
+        (await Http.DeleteAsync(Url(key, "mpu-abort", $"uploadId={uploadId}"))).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        await (await Api.CompleteAsync(key, uploadId, [(1, etag)])).ShouldBeProblemAsync(HttpStatusCode.NotFound, "NoSuchUpload");
+        (await Api.GetBytesAsync(key)).Should().Equal(data);
+    }
+
+    [Fact]
+    public async Task Abort_of_an_uploadId_never_issued_is_204()
+    {
+        (await Http.DeleteAsync(Url(UniqueKey(), "mpu-abort", "uploadId=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))).StatusCode.Should().Be(HttpStatusCode.NoContent);
     }
 
     [Fact]
