@@ -46,7 +46,9 @@ public sealed class Side(string name, HttpClient http)
     public async Task<Answer> SendAsync(string label, HttpMethod method, string target, HttpContent? content = null,
         Same same = Same.StatusClass, Deviation? deviation = null, Action<HttpRequestMessage>? configure = null)
     {
-        using var request = new HttpRequestMessage(method, target) { Content = content };
+        // Sent byte for byte as written (no dot-segment or escape clean-up), so both sides get the same request.
+        var uri = new Uri(http.BaseAddress + target.TrimStart('/'), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        using var request = new HttpRequestMessage(method, uri) { Content = content };
         configure?.Invoke(request);
         HttpResponseMessage response;
         try
