@@ -23,7 +23,7 @@ public static class ActionTable
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         app.MapAction("mpu-complete", Right.Write, "Assemble the listed parts into the object", MultipartActions.CompleteAsync, "POST")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        app.MapAction("mpu-abort", Right.Delete, "Drop an unfinished upload and its parts", MultipartActions.AbortAsync, "DELETE");
+        app.MapAction("mpu-abort", Right.Delete, "Drop an unfinished upload and its parts (204 also when it is finished already)", MultipartActions.AbortAsync, "DELETE");
         app.MapAction("mpu-listparts", Right.Read, "The parts uploaded so far, for resuming", MultipartActions.ListPartsAsync, "GET");
         app.MapAction("get", Right.Read, "Read the object (Range and conditional headers honoured; HEAD for headers only)", ObjectActions.GetAsync, "GET", "HEAD")
             .Produces(StatusCodes.Status206PartialContent).Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound)
