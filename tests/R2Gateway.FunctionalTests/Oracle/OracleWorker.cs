@@ -29,7 +29,15 @@ public sealed class OracleWorker : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        _process = Process.Start(start)!;
+        try
+        {
+            _process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("Node.js is needed to run Miniflare: run scripts/install-test-deps.sh.", e);
+        }
+
         _process.ErrorDataReceived += (_, e) =>
         {
             lock (_stderr)
