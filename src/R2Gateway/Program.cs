@@ -24,7 +24,7 @@ if (command.Length > 0)
     return await GatewayCommands.RunAsync(command, app.Services);
 }
 
-app.UseMiddleware<RequestLogging>();
+app.UseGatewayRequestLog();
 app.UseFaultInjection();
 app.UseExceptionHandler();
 app.UseMiddleware<ProblemBodies>();

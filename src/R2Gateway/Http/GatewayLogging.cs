@@ -1,20 +1,68 @@
 using Serilog;
+using Serilog.Events;
 using Serilog.Formatting.Json;
 
 namespace R2Gateway.Http;
 
 public static class GatewayLogging
 {
-    /// <summary>Serilog to the console: readable text in Development, one JSON object per line otherwise.
-    /// Levels come from the <c>Serilog</c> configuration section.</summary>
+    /// <summary>The request log's source: <c>Serilog:MinimumLevel:Override</c> set to Warning for it turns the
+    /// per-request lines off (audit lines stay).</summary>
+    public const string RequestLogSource = "Serilog.AspNetCore.RequestLoggingMiddleware";
+
+    /// <summary>Serilog to the console: readable text in Development, one JSON object per line (with the
+    /// trace and span ids) otherwise. Lines go through an in-memory queue written by one background thread,
+    /// so a request never waits for the console; the queue is drained when the host stops. Levels come
+    /// from the <c>Serilog</c> configuration section; sinks registered as services (tests) are added.</summary>
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
-        var config = new LoggerConfiguration().ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext();
-        config = builder.Environment.IsDevelopment()
-            ? config.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
-            : config.WriteTo.Console(new JsonFormatter(renderMessage: true));
+        var development = builder.Environment.IsDevelopment();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(config.CreateLogger(), dispose: true);
+        // preserveStaticLogger: the logger belongs to this host (tests run several in one process) and is
+        // disposed, so flushed, with it.
+        builder.Services.AddSerilog((services, config) => config
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            // The request log replaces ASP.NET Core's own request lines, which carry the query string (signatures).
+            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            // blockWhenFull: under a burst beyond 10,000 queued lines requests wait rather than lose audit lines.
+            .WriteTo.Async(sink =>
+            {
+                if (development)
+                {
+                    sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+                }
+                else
+                {
+                    sink.Console(new JsonFormatter(renderMessage: true));
+                }
+            }, bufferSize: 10_000, blockWhenFull: true),
+            preserveStaticLogger: true);
         return builder;
+    }
+
+    /// <summary>One line per request (Serilog.AspNetCore's request logging): method, key, action, status,
+    /// bytes in and out, milliseconds. The query string is never logged: it may carry signatures.
+    /// Then <see cref="RequestAccounting"/>, which counts the bytes and writes the audit lines.</summary>
+    public static IApplicationBuilder UseGatewayRequestLog(this IApplicationBuilder app)
+    {
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.Logger = app.ApplicationServices.GetRequiredService<Serilog.ILogger>();
+            o.MessageTemplate = "{RequestMethod:l} {Key:l} action={Action:l} -> {Status} in={BytesIn} out={BytesOut} {Elapsed:0.0} ms";
+            o.GetLevel = (context, _, exception) =>
+                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+            o.EnrichDiagnosticContext = (diagnostics, context) =>
+            {
+                var action = context.Request.Action() ?? "";
+                diagnostics.Set("Action", action);
+                diagnostics.Set("Key", action.Length > 0 ? RequestAccounting.KeyForLog(context) : context.Request.Path.Value);
+                diagnostics.Set("Status", RequestAccounting.Status(context));
+                diagnostics.Set("BytesIn", RequestAccounting.BytesIn(context));
+                diagnostics.Set("BytesOut", context.Response.ContentLength);
+            };
+        });
+        return app.UseMiddleware<RequestAccounting>();
     }
 }

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using R2Gateway.FunctionalTests.Infrastructure;
 using R2Gateway.Security;
 using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
@@ -46,7 +45,7 @@ public sealed class AccessControlTests : IDisposable
             i++;
         }
 
-        _gateway = FileSystemGateway.OnRoot(_root.Path, settings, services => services.AddSingleton<ILoggerProvider>(_logs));
+        _gateway = FileSystemGateway.OnRoot(_root.Path, settings, services => services.AddSingleton<Serilog.Core.ILogEventSink>(_logs));
         _http = _gateway.Client;
     }
 
@@ -205,26 +204,20 @@ public sealed class AccessControlTests : IDisposable
     }
 }
 
-/// <summary>Every log line the gateway writes, as text, for tests that read the log.</summary>
-public sealed class CapturedLogs : ILoggerProvider
+/// <summary>Every log line the gateway writes, as rendered text, for tests that read the log
+/// (the gateway adds Serilog sinks registered as services).</summary>
+public sealed class CapturedLogs : Serilog.Core.ILogEventSink
 {
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
 
     public string Text => string.Join('\n', _lines);
 
-    public ILogger CreateLogger(string categoryName) => new Logger(_lines);
+    public System.Collections.Concurrent.ConcurrentQueue<Serilog.Events.LogEvent> Events { get; } = new();
 
-    public void Dispose()
+    public void Emit(Serilog.Events.LogEvent logEvent)
     {
-    }
-
-    private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue(formatter(state, exception) + (exception is null ? "" : "\n" + exception));
+        Events.Enqueue(logEvent);
+        _lines.Enqueue(logEvent.RenderMessage(System.Globalization.CultureInfo.InvariantCulture)
+            + (logEvent.Exception is null ? "" : "\n" + logEvent.Exception));
     }
 }
