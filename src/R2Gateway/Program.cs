@@ -1,6 +1,7 @@
 using R2Gateway.Actions;
 using R2Gateway.Commands;
 using R2Gateway.Http;
+using R2Gateway.Observability;
 using R2Gateway.Security;
 using R2Gateway.Storage;
 
@@ -9,6 +10,7 @@ var builder = WebApplication.CreateBuilder(hostArgs);
 
 builder.AddGatewayLogging();
 builder.Services.AddObjectStore(builder.Configuration);
+builder.AddGatewayTelemetry();
 builder.Services.AddProblemDetails(ContractProblems.Customize);
 builder.Services.AddExceptionHandler<ContractExceptionHandler>();
 builder.Services.AddSingleton<Microsoft.AspNetCore.Routing.MatcherPolicy, ObjectActionMatcherPolicy>();
@@ -25,6 +27,7 @@ if (command.Length > 0)
 }
 
 app.UseGatewayRequestLog();
+app.UseGatewayMetrics();
 app.UseFaultInjection();
 app.UseExceptionHandler();
 app.UseMiddleware<ProblemBodies>();

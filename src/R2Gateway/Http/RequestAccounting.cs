@@ -1,8 +1,11 @@
+using R2Gateway.Observability;
+
 namespace R2Gateway.Http;
 
-/// <summary>Counts each request's body bytes (for the request log and the metrics) and writes the audit
-/// line of every write and delete: who changed what.</summary>
-public sealed partial class RequestAccounting(RequestDelegate next, ILogger<RequestAccounting> logger)
+/// <summary>Counts each request's body bytes (for the request log and the metrics), records what it moved
+/// and whether it was refused in <see cref="GatewayMetrics"/>, and writes the audit line of every write
+/// and delete: who changed what.</summary>
+public sealed partial class RequestAccounting(RequestDelegate next, ILogger<RequestAccounting> logger, GatewayMetrics metrics)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -10,7 +13,11 @@ public sealed partial class RequestAccounting(RequestDelegate next, ILogger<Requ
         context.Request.Body = body;
         context.Features.Set(body);
         await next(context);
-        if (context.GetEndpoint()?.Metadata.GetMetadata<ObjectActionMetadata>() is { Right: Security.Right.Write or Security.Right.Delete } action)
+        var action = context.GetEndpoint()?.Metadata.GetMetadata<ObjectActionMetadata>();
+        var status = Status(context);
+        metrics.Request(action is null || action.IsUnmatched ? "none" : action.Action, body.BytesRead,
+            status == 499 ? 0 : context.Response.ContentLength ?? 0, status);
+        if (action is { Right: Security.Right.Write or Security.Right.Delete })
         {
             Audit(context, action.Action, body.BytesRead);
         }
