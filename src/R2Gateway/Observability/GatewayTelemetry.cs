@@ -36,7 +36,7 @@ public static class GatewayTelemetry
         DecorateStore(builder.Services, store, options.KeyInSpans);
 
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        builder.Services.AddOpenTelemetry()
+        var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "r2gateway"))
             .WithMetrics(metrics =>
             {
@@ -56,21 +56,22 @@ public static class GatewayTelemetry
                 {
                     metrics.AddOtlpExporter();
                 }
-            })
-            .WithTracing(tracing =>
-            {
-                tracing.AddAspNetCoreInstrumentation(o =>
-                    {
-                        o.Filter = context => !IsScrape(context);
-                        o.EnrichWithHttpResponse = (activity, response) => EnrichRequestSpan(activity, response.HttpContext, options.KeyInSpans);
-                    })
-                    .AddHttpClientInstrumentation()
-                    .AddSource(GatewayMetrics.Name);
-                if (otlp)
-                {
-                    tracing.AddOtlpExporter();
-                }
             });
+        if (otlp)
+        {
+            // Spans are recorded only when something receives them; without a collector the request's
+            // trace id (for the log lines) still comes from ASP.NET Core's own activity.
+            otel.WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(o =>
+                {
+                    o.Filter = context => !IsScrape(context);
+                    o.EnrichWithHttpResponse = (activity, response) => EnrichRequestSpan(activity, response.HttpContext, options.KeyInSpans);
+                })
+                .AddHttpClientInstrumentation()
+                .AddSource(GatewayMetrics.Name)
+                .AddOtlpExporter());
+        }
+
         return builder;
     }
 
