@@ -123,6 +123,16 @@ public sealed class MetricsTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Metrics_restricted_to_another_port_are_not_served_on_the_gateways_port()
+    {
+        using var root = new TempDir();
+        using var gateway = FileSystemGateway.OnRoot(root.Path, new Dictionary<string, string?> { ["Telemetry:MetricsPort"] = "1" });
+        using var response = await gateway.Client.GetAsync("/metrics");
+        response.StatusCode.Should().NotBe(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync()).Should().NotContain("r2gw_").And.NotContain("# TYPE");
+    }
+
     private static async Task<string> PutSomethingAsync(GatewayApi api, int size)
     {
         var key = UniqueKey("read");
