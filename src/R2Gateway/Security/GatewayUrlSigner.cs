@@ -55,6 +55,13 @@ public sealed class GatewayUrlSigner : IPresigner
         var path = string.Join('/', target.Key.Split('/').Select(Uri.EscapeDataString));
         var url = QueryHelpers.AddQueryString(new Uri(gatewayBaseUrl, path).ToString(), query);
         var headers = target.ContentType is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["Content-Type"] = target.ContentType };
+        if (target.ChecksumSha256 is { } sha256)
+        {
+            // Not part of the signature: the put checks the body against it, so leaving it out only
+            // gives up that check, and sending another value fails the upload.
+            headers[Storage.Checksums.HeaderName(Storage.ChecksumAlgorithm.Sha256)] = sha256;
+        }
+
         return new PresignedUrl(new Uri(url), target.Method, expires, headers);
     }
 

@@ -9,8 +9,9 @@ public interface IPresigner
 
 /// <param name="Method">PUT or GET.</param>
 /// <param name="ContentType">When given, the upload must send exactly this Content-Type.</param>
+/// <param name="ChecksumSha256">When given (base64), the upload sends it as x-amz-checksum-sha256 and the body must have it.</param>
 public sealed record PresignTarget(
-    string Method, string Key, TimeSpan ExpiresIn, string? ContentType = null, string? UploadId = null, int? PartNumber = null)
+    string Method, string Key, TimeSpan ExpiresIn, string? ContentType = null, string? UploadId = null, int? PartNumber = null, string? ChecksumSha256 = null)
 {
     public static readonly TimeSpan MaxExpiry = TimeSpan.FromDays(7);
 }
