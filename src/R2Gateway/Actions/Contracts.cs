@@ -67,7 +67,7 @@ public sealed record ListedObject(
 
 public sealed record ObjectList(IReadOnlyList<ListedObject> Objects, IReadOnlyList<string> DelimitedPrefixes, bool Truncated, string? Cursor);
 
-public sealed record PresignBody(string? Method, int? ExpiresIn, string? ContentType, string? ChecksumSha256 = null);
+public sealed record PresignBody(string? Method, int? ExpiresIn, string? ContentType, string? ChecksumSha256 = null, Dictionary<string, string>? Metadata = null);
 
 /// <param name="Headers">Headers the request must send for the signature to hold.</param>
 public sealed record PresignResponse(string Url, string Method, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers);

@@ -34,7 +34,14 @@ public static class PresignActions
             return ContractErrors.InvalidArgument("checksumSha256 must be the base64 of the body's 32-byte SHA-256.");
         }
 
-        return TypedResults.Ok(Answer(presigner.Presign(new PresignTarget(method, key.Required(), expiresIn, contentType, ChecksumSha256: sha256), BaseUrl(context, options))));
+        var metadata = method == "PUT" && body.Metadata is { Count: > 0 } m ? m.ToDictionary(e => e.Key.Trim().ToLowerInvariant(), e => e.Value) : null;
+        if (metadata?.Keys.FirstOrDefault(n => n.Length == 0 || !n.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) is { } badName)
+        {
+            return ContractErrors.InvalidArgument($"metadata name '{badName}' must be letters, digits, '-' and '_'.");
+        }
+
+        ObjectMetadataRules.Check(new ObjectMetadata(ContentType: contentType, Custom: metadata));
+        return TypedResults.Ok(Answer(presigner.Presign(new PresignTarget(method, key.Required(), expiresIn, contentType, ChecksumSha256: sha256, Metadata: metadata), BaseUrl(context, options))));
     }
 
     public static async Task<Results<Ok<PresignResponse>, ProblemHttpResult>> PresignPartAsync(

@@ -35,6 +35,12 @@ public sealed class S3Presigner(IAmazonS3 s3, IOptions<S3StoreOptions> options, 
             headers[Checksums.HeaderName(ChecksumAlgorithm.Sha256)] = sha256;
         }
 
+        foreach (var (name, value) in target.MetadataHeaders)
+        {
+            request.Headers[name] = value; // signed: the bucket refuses the upload without exactly these
+            headers[name] = value;
+        }
+
         return new PresignedUrl(new Uri(s3.GetPreSignedURL(request)), target.Method, expires, headers);
     }
 }
