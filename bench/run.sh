@@ -16,7 +16,7 @@
 #   BENCH_STORE=s3   measure the S3 store against a throwaway real S3 server (Ceph radosgw over TLS,
 #                    scripts/s3-test-server.sh), with a direct `aws s3 cp` to it as the reference
 #
-# Scenarios: md5sum (reference), single put, multipart with 2 and 4 parts in flight, get.
+# Scenarios: md5sum (reference), single put, single put with x-amz-checksum-sha256, multipart with 2 and 4 parts in flight, get.
 # The gateway is restarted (same data root) before every scenario, so the peak RSS (VmHWM of the
 # dotnet process) reported for a scenario belongs to that scenario alone.
 # Results: printed as a markdown table and written to bench/results/latest.md (gitignored).
@@ -232,6 +232,23 @@ log "single put ok: etag $PUT_ETAG"
 stop_gateway
 remove_object bench/single
 
+# ---------------------------------------------------------------- single put with a SHA-256
+# The same put with x-amz-checksum-sha256: the gateway hashes SHA-256 beside MD5 and checks it.
+FILE_SHA256="$(sha256sum "$FILE" | cut -d' ' -f1)" # untimed
+FILE_SHA256_B64="$(xxd -r -p <<<"$FILE_SHA256" | base64 -w0)"
+start_gateway
+sync
+t0=$(now)
+PUT_JSON="$(curl -sS --fail-with-body --max-time "$CURL_MAX" -H 'Expect:' -H 'Content-Type: application/octet-stream' \
+  -H "x-amz-checksum-sha256: $FILE_SHA256_B64" -T "$FILE" "$BASE/bench/single-sha256?action=put")" || die "sha256 put: $PUT_JSON"
+t1=$(now)
+[[ "$(jq -r .etag <<<"$PUT_JSON")" == "$FILE_MD5" ]] || die "sha256 put etag differs from md5sum"
+[[ "$(jq -r '.checksums.sha256 // "none"' <<<"$PUT_JSON")" == "$FILE_SHA256" ]] || die "sha256 put: checksum $(jq -c .checksums <<<"$PUT_JSON") != sha256sum $FILE_SHA256"
+row "single put with x-amz-checksum-sha256" "$SIZE" "$(secs "$t0" "$t1")" "$(kib_to_mib "$(proc_kib VmHWM)")"
+log "sha256 put ok"
+stop_gateway
+remove_object bench/single-sha256
+
 # ---------------------------------------------------------------- multipart
 # upload_part <key> <uploadId> <partNumber> <offset> <length> <outfile>
 # Streams a slice of the file with dd straight into curl: nothing is prepared beforehand.
@@ -335,7 +352,7 @@ stop_gateway
   for note in "${NOTES[@]}"; do echo "- $note"; done
   echo "- machine: $(nproc) cores, $(free -h | awk '/^Mem:/ { print $2 }') RAM; temp dir on $(df -h "$WORK" | awk 'NR == 2 { print $1 " (" $2 ")" }')."
   echo "- load average (1/5/15 min) at start: ${LOAD_START}; at end: $(cut -d' ' -f1-3 /proc/loadavg); CPU busy in the second before the run: ${BUSY_START}%."
-  echo "- checks passed: single put etag = md5sum; multipart etags = md5 of part md5s; GET of each multipart object hashes to the file's md5."
+  echo "- checks passed: single put etag = md5sum; the sha256 put's checksums.sha256 = sha256sum; multipart etags = md5 of part md5s; GET of each multipart object hashes to the file's md5."
 } >"$WORK/report.md"
 
 mkdir -p "$REPO/bench/results"

@@ -19,7 +19,7 @@ public static class CliApp
         var root = new RootCommand("r2gw: the command-line client of R2Gateway. Exit codes: 0 ok, 1 gateway error, 2 usage, 3 verification failed, 4 local I/O, 130 interrupted.");
         common.AddTo(root);
         foreach (var command in (Command[])[new UploadCommand(common), new DownloadCommand(common), new ListCommand(common),
-                     new RemoveCommand(common), new AbortCommand(common), new PresignCommand(common)])
+                     new RemoveCommand(common), new AbortCommand(common), new PresignCommand(common), new StatCommand(common)])
         {
             root.Subcommands.Add(command);
         }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using R2Gateway.Cli.Output;
 using R2Gateway.Cli.Transfers;
+using R2Gateway.Storage;
 
 namespace R2Gateway.Cli.Commands;
 
@@ -28,12 +29,26 @@ internal sealed class UploadCommand : Command
 
     private readonly Option<bool> _noResume = new("--no-resume") { Description = "Start a new upload even if one of this file is remembered" };
 
+    // CRC64NVME by default: it is a full-object checksum, so an object gets the same value however it
+    // was split into parts (a composite SHA-256 changes with the part size), and it costs far less CPU.
+    private readonly Option<string> _checksum = new("--checksum")
+    {
+        Description = "A checksum sent with the put or every part and verified in the gateway's answers: sha256, sha1, crc32, crc32c, crc64nvme or none [default: crc64nvme]",
+        DefaultValueFactory = _ => "crc64nvme",
+    };
+
+    private readonly Option<string[]> _meta = new("--meta")
+    {
+        Description = "Custom metadata NAME=VALUE, repeatable (sent as x-amz-meta-NAME)",
+        HelpName = "NAME=VALUE",
+    };
+
     public UploadCommand(CommonOptions common)
         : base("upload", "Upload a file: one request up to the threshold, else in parallel parts; resumable; the ETag is verified")
     {
         Arguments.Add(_file);
         Arguments.Add(_key);
-        foreach (Option option in (Option[])[_threshold, _partSize, _concurrency, _contentType, _resume, _noResume])
+        foreach (Option option in (Option[])[_threshold, _partSize, _concurrency, _contentType, _resume, _noResume, _checksum, _meta])
         {
             Options.Add(option);
         }
@@ -43,6 +58,23 @@ internal sealed class UploadCommand : Command
             if (result.GetValueOrDefault<int>() is < 1 or > 64)
             {
                 result.AddError("--concurrency must be from 1 to 64");
+            }
+        });
+        _checksum.Validators.Add(result =>
+        {
+            if (ParseChecksum(result.GetValueOrDefault<string>()) is null && result.GetValueOrDefault<string>() != "none")
+            {
+                result.AddError($"--checksum must be one of {string.Join(", ", Checksums.All.Select(Checksums.Name))} or none");
+            }
+        });
+        _meta.Validators.Add(result =>
+        {
+            foreach (var pair in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (ParseMeta(pair) is null)
+                {
+                    result.AddError($"--meta '{pair}': write NAME=VALUE, NAME made of letters, digits, '-' and '_'");
+                }
             }
         });
         _threshold.Validators.Add(result =>
@@ -66,13 +98,31 @@ internal sealed class UploadCommand : Command
             var key = parse.GetValue(_key) ?? file.Name;
             var options = new UploadOptions(
                 parse.GetValue(_threshold) ?? DefaultThreshold, parse.GetValue(_partSize), parse.GetValue(_concurrency), parse.GetValue(_contentType),
-                parse.GetValue(_resume), parse.GetResult(_resume) is not null, parse.GetValue(_noResume));
+                parse.GetValue(_resume), parse.GetResult(_resume) is not null, parse.GetValue(_noResume),
+                ParseChecksum(parse.GetValue(_checksum)),
+                (parse.GetValue(_meta) ?? []).Select(m => ParseMeta(m)!.Value).ToDictionary(m => m.Name, m => m.Value));
             var outcome = await new Uploader(context).UploadAsync(file, key, options, token);
             var parts = outcome.UploadId is null ? "one request"
                 : $"{outcome.Parts} parts of {Units.FormatSize(outcome.PartSize!.Value)}{(outcome.PartsReused > 0 ? $", {outcome.PartsReused} already there" : "")}";
             context.Reporter.Result(
-                $"uploaded {file.Name} to {outcome.Key}: {Units.FormatSize(outcome.Size)} in {parts}, {Units.FormatTransfer(outcome.Size, outcome.Elapsed)}; etag {outcome.ETag} verified",
+                $"uploaded {file.Name} to {outcome.Key}: {Units.FormatSize(outcome.Size)} in {parts}, {Units.FormatTransfer(outcome.Size, outcome.Elapsed)}; etag {outcome.ETag}"
+                + (options.Checksum is { } algorithm ? $" and {Checksums.Name(algorithm)}" : "") + " verified",
                 outcome);
         }, cancellationToken));
+    }
+
+    private static ChecksumAlgorithm? ParseChecksum(string? name) =>
+        Checksums.TryParse(name, out var algorithm) ? algorithm : null;
+
+    private static (string Name, string Value)? ParseMeta(string pair)
+    {
+        var eq = pair.IndexOf('=');
+        if (eq <= 0)
+        {
+            return null;
+        }
+
+        var name = pair[..eq].Trim().ToLowerInvariant();
+        return name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') ? (name, pair[(eq + 1)..]) : null;
     }
 }

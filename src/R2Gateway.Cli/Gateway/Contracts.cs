@@ -4,9 +4,10 @@ namespace R2Gateway.Cli.Gateway;
 
 public sealed record CreatedUpload(string Key, string UploadId);
 
-public sealed record UploadedPart(int PartNumber, string Etag);
+public sealed record UploadedPart(int PartNumber, string Etag, IReadOnlyDictionary<string, string>? Checksums = null);
 
-public sealed record ObjectSummary(string Key, long Size, string Etag);
+/// <param name="Checksums">Hex, keyed md5, sha256, crc32c, crc64nvme, …</param>
+public sealed record ObjectSummary(string Key, long Size, string Etag, IReadOnlyDictionary<string, string>? Checksums = null);
 
 public sealed record PartEntry(int PartNumber, string Etag, long Size);
 

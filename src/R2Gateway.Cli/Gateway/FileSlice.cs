@@ -47,6 +47,28 @@ public readonly record struct FileSlice(SafeFileHandle File, long Offset, long L
 
     public Task<string> Md5Async(CancellationToken cancellationToken) => CopyToAsync(Stream.Null, null, cancellationToken);
 
+    /// <summary>The slice's checksum, read before it is sent: the header goes ahead of the body.</summary>
+    public async Task<byte[]> ChecksumAsync(ChecksumAlgorithm algorithm, CancellationToken cancellationToken)
+    {
+        using var hasher = Checksums.CreateHasher(algorithm);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            for (var done = 0L; done < Length;)
+            {
+                var read = await ReadAsync(buffer.AsMemory(0, (int)Math.Min(ChunkSize, Length - done)), Offset + done, cancellationToken);
+                hasher.Append(buffer.AsSpan(0, read));
+                done += read;
+            }
+
+            return hasher.GetHash();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     private async Task<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
     {
         int read;

@@ -45,25 +45,40 @@ public sealed class GatewayClient : IDisposable
 
     public TimeSpan AttemptTimeout { get; }
 
-    public async Task<string> CreateUploadAsync(string key, string? contentType, CancellationToken cancellationToken)
+    /// <param name="checksum">Sent as x-amz-checksum-algorithm: every part then carries one.</param>
+    /// <param name="metadata">Custom metadata, sent as x-amz-meta-* (non-ASCII RFC 2047 encoded).</param>
+    public async Task<string> CreateUploadAsync(string key, string? contentType, ChecksumAlgorithm? checksum, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
-        var created = await SendForJsonAsync<CreatedUpload>("create", () => Request(HttpMethod.Post, key, "mpu-create", content: ContentTypeOnly(contentType)), cancellationToken);
+        var created = await SendForJsonAsync<CreatedUpload>("create", () =>
+        {
+            var request = WithMetadata(Request(HttpMethod.Post, key, "mpu-create", content: ContentTypeOnly(contentType)), metadata);
+            if (checksum is { } algorithm)
+            {
+                request.Headers.Add(Checksums.AlgorithmHeader, Checksums.Name(algorithm).ToUpperInvariant());
+            }
+
+            return request;
+        }, cancellationToken);
         return created.UploadId;
     }
 
-    /// <summary>Sends one part from the file and checks the etag the gateway answers against the MD5 of what was sent.</summary>
-    public Task<string> UploadPartAsync(string key, string uploadId, int partNumber, FileSlice slice, Action<long> progress, CancellationToken cancellationToken) =>
-        SendFileAsync($"part {partNumber}", slice, progress, content => Request(HttpMethod.Put, key, "mpu-uploadpart", $"uploadId={Escape(uploadId)}&partNumber={partNumber}", content),
+    /// <summary>Sends one part from the file and checks the etag the gateway answers against the MD5 of
+    /// what was sent, and the checksum it answers against <paramref name="checksum"/>.</summary>
+    public Task<string> UploadPartAsync(string key, string uploadId, int partNumber, FileSlice slice, ObjectChecksum? checksum, Action<long> progress, CancellationToken cancellationToken) =>
+        SendFileAsync($"part {partNumber}", slice, progress,
+            content => WithChecksum(Request(HttpMethod.Put, key, "mpu-uploadpart", $"uploadId={Escape(uploadId)}&partNumber={partNumber}", content), checksum),
             async (response, sentMd5, token) =>
             {
                 var part = await ReadJsonAsync<UploadedPart>(response, token);
+                VerifyChecksum($"part {partNumber}", checksum, part.Checksums, required: true);
                 return Etags.Normalize(part.Etag) == sentMd5
                     ? sentMd5
                     : throw new VerificationException($"part {partNumber}: the gateway's etag {part.Etag} is not the MD5 of the bytes sent ({sentMd5})");
             }, cancellationToken);
 
     /// <summary>Sends the whole file in one request; returns the gateway's answer and the MD5 of the bytes sent.</summary>
-    public Task<(ObjectSummary Stored, string SentMd5)> PutAsync(string key, FileSlice file, string? contentType, Action<long> progress, CancellationToken cancellationToken) =>
+    public Task<(ObjectSummary Stored, string SentMd5)> PutAsync(string key, FileSlice file, string? contentType, ObjectChecksum? checksum,
+        IReadOnlyDictionary<string, string> metadata, Action<long> progress, CancellationToken cancellationToken) =>
         SendFileAsync("put", file, progress, content =>
             {
                 if (contentType is not null)
@@ -71,10 +86,41 @@ public sealed class GatewayClient : IDisposable
                     content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
                 }
 
-                return Request(HttpMethod.Put, key, "put", content: content);
+                return WithChecksum(WithMetadata(Request(HttpMethod.Put, key, "put", content: content), metadata), checksum);
             },
-            async (response, sentMd5, token) => (await ReadJsonAsync<ObjectSummary>(response, token), sentMd5),
+            async (response, sentMd5, token) =>
+            {
+                var stored = await ReadJsonAsync<ObjectSummary>(response, token);
+                VerifyChecksum("put", checksum, stored.Checksums, required: true);
+                return (stored, sentMd5);
+            },
             cancellationToken);
+
+    /// <summary>The gateway's answer must carry <paramref name="expected"/>; when it carries no checksum
+    /// and <paramref name="required"/> is false (a bucket that does not keep them), that is allowed.</summary>
+    public static void VerifyChecksum(string what, ObjectChecksum? expected, IReadOnlyDictionary<string, string>? answered, bool required)
+    {
+        if (expected is null)
+        {
+            return;
+        }
+
+        var name = Checksums.Name(expected.Algorithm);
+        if (answered is null || !answered.TryGetValue(name, out var hex))
+        {
+            if (required)
+            {
+                throw new VerificationException($"{what}: the gateway answered no {name} checksum for the one sent");
+            }
+
+            return;
+        }
+
+        if (!string.Equals(hex, expected.Hex, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new VerificationException($"{what}: the gateway's {name} {hex} differs from the local one, {expected.Hex}");
+        }
+    }
 
     public Task<ObjectSummary> CompleteAsync(string key, string uploadId, IReadOnlyList<string> partEtags, CancellationToken cancellationToken)
     {
@@ -130,6 +176,10 @@ public sealed class GatewayClient : IDisposable
     public Task<PresignedUrl> PresignAsync(string key, PresignRequest presign, CancellationToken cancellationToken) =>
         SendForJsonAsync<PresignedUrl>("presign", () => Request(HttpMethod.Post, key, "presign", content: JsonContent.Create(presign, options: Json)), cancellationToken);
 
+    /// <summary>The object's headers (metadata, checksums), from a HEAD.</summary>
+    public async Task<HttpResponseMessage> StatAsync(string key, CancellationToken cancellationToken) =>
+        await SendAsync("head", () => Request(HttpMethod.Head, key, "get"), cancellationToken);
+
     /// <summary>The object's size and etag, from a HEAD.</summary>
     public async Task<(long Size, string ETag)> HeadAsync(string key, CancellationToken cancellationToken)
     {
@@ -155,6 +205,26 @@ public sealed class GatewayClient : IDisposable
     public void Dispose() => _http.Dispose();
 
     private static string Escape(string value) => Uri.EscapeDataString(value);
+
+    private static HttpRequestMessage WithMetadata(HttpRequestMessage request, IReadOnlyDictionary<string, string> metadata)
+    {
+        foreach (var (name, value) in metadata)
+        {
+            request.Headers.TryAddWithoutValidation("x-amz-meta-" + name, Rfc2047.Encode(value));
+        }
+
+        return request;
+    }
+
+    private static HttpRequestMessage WithChecksum(HttpRequestMessage request, ObjectChecksum? checksum)
+    {
+        if (checksum is not null)
+        {
+            request.Headers.Add(checksum.HeaderName, checksum.Value);
+        }
+
+        return request;
+    }
 
     private static ByteArrayContent? ContentTypeOnly(string? contentType)
     {

@@ -9,8 +9,14 @@ using R2Gateway.Storage;
 
 namespace R2Gateway.Cli.Transfers;
 
+/// <param name="Checksum">Sent with the put or every part and verified in the answers; null for none.</param>
+/// <param name="Metadata">Custom metadata (x-amz-meta-*).</param>
 public sealed record UploadOptions(
-    long MultipartThreshold, long? PartSize, int Concurrency, string? ContentType, string? ResumeUploadId, bool ResumeRequired, bool NoResume);
+    long MultipartThreshold, long? PartSize, int Concurrency, string? ContentType, string? ResumeUploadId, bool ResumeRequired, bool NoResume,
+    ChecksumAlgorithm? Checksum = null, IReadOnlyDictionary<string, string>? Metadata = null)
+{
+    public IReadOnlyDictionary<string, string> CustomMetadata => Metadata ?? new Dictionary<string, string>();
+}
 
 /// <summary>What an upload did; also the <c>--json</c> answer.</summary>
 public sealed record UploadOutcome(
@@ -22,7 +28,8 @@ public sealed record UploadOutcome(
     int Parts,
     long? PartSize,
     int PartsReused,
-    [property: JsonIgnore] TimeSpan Elapsed)
+    [property: JsonIgnore] TimeSpan Elapsed,
+    IReadOnlyDictionary<string, string>? Checksums = null)
 {
     /// <summary>Always true in an outcome: a mismatch is an error, never a result.</summary>
     public bool Verified { get; } = true;
@@ -54,10 +61,12 @@ public sealed class Uploader(CommandContext context)
 
     private async Task<UploadOutcome> PutAsync(FileInfo file, SafeFileHandle handle, string key, UploadOptions options, CancellationToken cancellationToken)
     {
+        var slice = new FileSlice(handle, 0, file.Length);
+        var checksum = options.Checksum is { } algorithm ? ObjectChecksum.Of(algorithm, await slice.ChecksumAsync(algorithm, cancellationToken)) : null;
         var (stored, sentMd5) = await context.Reporter.TrackAsync($"upload {file.Name}", file.Length, 0,
-            progress => Gateway.PutAsync(key, new FileSlice(handle, 0, file.Length), options.ContentType, progress, cancellationToken));
+            progress => Gateway.PutAsync(key, slice, options.ContentType, checksum, options.CustomMetadata, progress, cancellationToken));
         Verify(stored, sentMd5, file.Length);
-        return new UploadOutcome(stored.Key, file.FullName, stored.Size, stored.Etag, null, 1, null, 0, TimeSpan.Zero);
+        return new UploadOutcome(stored.Key, file.FullName, stored.Size, stored.Etag, null, 1, null, 0, TimeSpan.Zero, stored.Checksums);
     }
 
     private async Task<UploadOutcome> MultipartAsync(FileInfo file, SafeFileHandle handle, string key, UploadOptions options, CancellationToken cancellationToken)
@@ -65,6 +74,7 @@ public sealed class Uploader(CommandContext context)
         var (upload, listed) = await OpenAsync(file, key, options, cancellationToken);
         var plan = PartPlan.Checked(file.Length, upload.PartSize);
         var etags = new string?[plan.Count];
+        var partChecksums = new byte[plan.Count][];
         ObjectSummary stored;
         var reused = 0;
         try
@@ -80,10 +90,29 @@ public sealed class Uploader(CommandContext context)
             await context.Reporter.TrackAsync($"upload {file.Name}", file.Length, done, async progress =>
             {
                 await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken },
-                    async (n, token) => etags[n - 1] = await Gateway.UploadPartAsync(
-                        key, upload.UploadId, n, new FileSlice(handle, plan.OffsetOf(n), plan.SizeOf(n)), progress, token));
+                    async (n, token) =>
+                    {
+                        var slice = new FileSlice(handle, plan.OffsetOf(n), plan.SizeOf(n));
+                        ObjectChecksum? checksum = null;
+                        if (options.Checksum is { } algorithm)
+                        {
+                            partChecksums[n - 1] = await slice.ChecksumAsync(algorithm, token);
+                            checksum = ObjectChecksum.Of(algorithm, partChecksums[n - 1]);
+                        }
+
+                        etags[n - 1] = await Gateway.UploadPartAsync(key, upload.UploadId, n, slice, checksum, progress, token);
+                    });
                 return missing.Count;
             });
+
+            if (options.Checksum is { } reusedAlgorithm)
+            {
+                // Parts already there were checked by MD5; their checksums are needed for the object's.
+                foreach (var n in Enumerable.Range(1, plan.Count).Where(n => partChecksums[n - 1] is null))
+                {
+                    partChecksums[n - 1] = await new FileSlice(handle, plan.OffsetOf(n), plan.SizeOf(n)).ChecksumAsync(reusedAlgorithm, cancellationToken);
+                }
+            }
 
             stored = await CompleteAsync(key, upload.UploadId, etags!, file.Length, cancellationToken);
         }
@@ -94,7 +123,19 @@ public sealed class Uploader(CommandContext context)
 
         context.Resumes.Forget(upload);
         Verify(stored, Etags.Multipart(etags!), file.Length);
-        return new UploadOutcome(stored.Key, file.FullName, stored.Size, stored.Etag, upload.UploadId, plan.Count, plan.PartSize, reused, TimeSpan.Zero);
+        if (options.Checksum is { } objectAlgorithm)
+        {
+            var expected = Checksums.IsFullObject(objectAlgorithm)
+                ? Crc64Nvme.Of(partChecksums.Select((crc, i) => (crc, plan.SizeOf(i + 1))).ToList())
+                : Checksums.Composite(objectAlgorithm, partChecksums.Select(c => ObjectChecksum.Of(objectAlgorithm, c)).ToList());
+            GatewayClient.VerifyChecksum("complete", expected, stored.Checksums, required: false);
+            if (stored.Checksums?.ContainsKey(Checksums.Name(objectAlgorithm)) != true)
+            {
+                context.Reporter.Note($"every part's {Checksums.Name(objectAlgorithm)} was verified, but the gateway's bucket keeps no checksum for the object");
+            }
+        }
+
+        return new UploadOutcome(stored.Key, file.FullName, stored.Size, stored.Etag, upload.UploadId, plan.Count, plan.PartSize, reused, TimeSpan.Zero, stored.Checksums);
     }
 
     /// <summary>Completes the upload. When the gateway says the upload is gone (a complete whose answer was
@@ -164,7 +205,7 @@ public sealed class Uploader(CommandContext context)
         }
 
         var plan = PartPlan.Checked(file.Length, options.PartSize ?? PartPlan.DefaultPartSize(file.Length));
-        var created = ResumeStore.Describe(Gateway.Endpoint, key, file, await Gateway.CreateUploadAsync(key, options.ContentType, cancellationToken), plan.PartSize);
+        var created = ResumeStore.Describe(Gateway.Endpoint, key, file, await Gateway.CreateUploadAsync(key, options.ContentType, options.Checksum, options.CustomMetadata, cancellationToken), plan.PartSize);
         context.Resumes.Save(created);
         return (created, []);
     }

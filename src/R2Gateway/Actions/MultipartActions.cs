@@ -19,7 +19,8 @@ public static class MultipartActions
     public static async Task<Ok<CreatedUpload>> CreateAsync(
         ObjectKey key, HttpRequest request, IObjectStore store, CancellationToken cancellationToken)
     {
-        var uploadId = await store.CreateMultipartUploadAsync(key.Required(), ObjectHttpMetadata.FromRequest(request), cancellationToken);
+        var uploadId = await store.CreateMultipartUploadAsync(key.Required(), ObjectHttpMetadata.FromRequest(request),
+            ObjectHttpMetadata.ChecksumAlgorithmFromRequest(request), cancellationToken);
         return TypedResults.Ok(new CreatedUpload(key.Value, uploadId));
     }
 
@@ -43,9 +44,11 @@ public static class MultipartActions
         }
 
         RequestBodies.Limit(context, MultipartRules.MaxPartSize, "A part");
-        var part = await store.UploadPartAsync(key.Required(), uploadId, number, context.Request.Body, context.Request.ContentLength, cancellationToken);
+        var checksum = ObjectHttpMetadata.ChecksumFromRequest(context.Request);
+        var part = await store.UploadPartAsync(key.Required(), uploadId, number, context.Request.Body, context.Request.ContentLength, checksum, cancellationToken);
         context.Response.Headers.ETag = Etags.Quote(part.ETag); // as S3 answers: browsers using presigned part URLs read it
-        return TypedResults.Ok(new UploadedPartResponse(part.PartNumber, part.ETag));
+        ObjectHttpMetadata.WriteChecksum(context.Response, part.Checksum);
+        return TypedResults.Ok(new UploadedPartResponse(part.PartNumber, part.ETag, part.Checksum is null ? null : ChecksumsJson.Of(null, part.Checksum)));
     }
 
     public static async Task<Results<Ok<ObjectSummary>, ProblemHttpResult>> CompleteAsync(
@@ -86,7 +89,8 @@ public static class MultipartActions
 
         var info = await store.CompleteMultipartUploadAsync(key.Required(), uploadId, parts, cancellationToken);
         context.Response.Headers.ETag = Etags.Quote(info.ETag);
-        return TypedResults.Ok(new ObjectSummary(info.Key, info.Size, info.ETag));
+        ObjectHttpMetadata.WriteChecksum(context.Response, info.Checksum);
+        return TypedResults.Ok(ObjectSummary.Of(info));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> AbortAsync(

@@ -55,10 +55,12 @@ public static class ObjectActions
             ObjectHttpMetadata.FromRequest(request),
             IfNoneMatchAny: ifNoneMatch.Length > 0,
             IfMatch: ifMatch.Length == 0 ? null : ifMatch.Trim() == "*" ? "*" : Etags.Normalize(ifMatch),
-            ContentMd5: contentMd5);
+            ContentMd5: contentMd5,
+            Checksum: ObjectHttpMetadata.ChecksumFromRequest(request));
         var info = await store.PutObjectAsync(key.Required(), request.Body, request.ContentLength, options, cancellationToken);
         context.Response.Headers.ETag = Etags.Quote(info.ETag);
-        return TypedResults.Ok(new ObjectSummary(info.Key, info.Size, info.ETag));
+        ObjectHttpMetadata.WriteChecksum(context.Response, info.Checksum);
+        return TypedResults.Ok(ObjectSummary.Of(info));
     }
 
     public static async Task<NoContent> DeleteAsync(ObjectKey key, IObjectStore store, CancellationToken cancellationToken)
@@ -68,9 +70,19 @@ public static class ObjectActions
     }
 
     /// <summary>Lists objects under <paramref name="prefix"/>, or under the path's key when no prefix is given.</summary>
+    /// <param name="include">R2's include: <c>httpMetadata</c>, <c>customMetadata</c>, comma-separated or repeated.</param>
     public static async Task<Results<Ok<ObjectList>, ProblemHttpResult>> ListAsync(
-        ObjectKey key, string? prefix, string? delimiter, string? cursor, string? limit, IObjectStore store, CancellationToken cancellationToken)
+        ObjectKey key, string? prefix, string? delimiter, string? cursor, string? limit, string? startAfter, string[]? include,
+        IObjectStore store, CancellationToken cancellationToken)
     {
+        var included = (include ?? []).SelectMany(i => i.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToHashSet();
+        if (included.FirstOrDefault(i => i is not ("httpMetadata" or "customMetadata")) is { } unknown)
+        {
+            return ContractErrors.InvalidArgument($"include takes httpMetadata and customMetadata; got '{unknown}'.");
+        }
+
+        var withHttp = included.Contains("httpMetadata");
+        var withCustom = included.Contains("customMetadata");
         var max = limit is null ? Listing.MaxLimit : RequestBodies.ParseInt(limit) ?? -1;
         if (max is < 1 or > Listing.MaxLimit)
         {
@@ -78,9 +90,12 @@ public static class ObjectActions
         }
 
         var listing = await store.ListObjectsAsync(
-            new ListRequest(prefix ?? key.Value, string.IsNullOrEmpty(delimiter) ? null : delimiter, cursor, max), cancellationToken);
+            new ListRequest(prefix ?? key.Value, string.IsNullOrEmpty(delimiter) ? null : delimiter, cursor, max,
+                string.IsNullOrEmpty(startAfter) ? null : startAfter, withHttp || withCustom), cancellationToken);
         var objects = listing.Objects
-            .Select(o => new ListedObject(o.Key, o.Size, o.ETag, o.LastModified, o.Metadata.ContentType))
+            .Select(o => new ListedObject(o.Key, o.Size, o.ETag, o.LastModified, o.Metadata.ContentType, ChecksumsJson.Of(o.ETag, o.Checksum),
+                withHttp ? HttpMetadataJson.Of(o.Metadata) : null,
+                withCustom ? o.Metadata.Custom ?? ObjectMetadata.NoCustom : null))
             .ToList();
         return TypedResults.Ok(new ObjectList(objects, listing.DelimitedPrefixes, listing.IsTruncated, listing.Cursor));
     }

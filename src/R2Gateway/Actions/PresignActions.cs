@@ -19,7 +19,7 @@ public static class PresignActions
         var method = body?.Method?.ToUpperInvariant();
         if (method is not ("PUT" or "GET"))
         {
-            return ContractErrors.InvalidArgument("Send {\"method\": \"PUT\" or \"GET\", \"expiresIn\": seconds, \"contentType\"?: \"...\"}.");
+            return ContractErrors.InvalidArgument("Send {\"method\": \"PUT\" or \"GET\", \"expiresIn\": seconds, \"contentType\"?: \"...\", \"checksumSha256\"?: \"base64\"}.");
         }
 
         if (Expiry(body!.ExpiresIn) is not { } expiresIn)
@@ -28,7 +28,20 @@ public static class PresignActions
         }
 
         var contentType = method == "PUT" && !string.IsNullOrWhiteSpace(body.ContentType) ? body.ContentType : null;
-        return TypedResults.Ok(Answer(presigner.Presign(new PresignTarget(method, key.Required(), expiresIn, contentType), BaseUrl(context, options))));
+        var sha256 = method == "PUT" && !string.IsNullOrWhiteSpace(body.ChecksumSha256) ? body.ChecksumSha256.Trim() : null;
+        if (sha256 is not null && Checksums.TryDecode(ChecksumAlgorithm.Sha256, sha256) is null)
+        {
+            return ContractErrors.InvalidArgument("checksumSha256 must be the base64 of the body's 32-byte SHA-256.");
+        }
+
+        var metadata = method == "PUT" && body.Metadata is { Count: > 0 } m ? m.ToDictionary(e => e.Key.Trim().ToLowerInvariant(), e => e.Value) : null;
+        if (metadata?.Keys.FirstOrDefault(n => n.Length == 0 || !n.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) is { } badName)
+        {
+            return ContractErrors.InvalidArgument($"metadata name '{badName}' must be letters, digits, '-' and '_'.");
+        }
+
+        ObjectMetadataRules.Check(new ObjectMetadata(ContentType: contentType, Custom: metadata));
+        return TypedResults.Ok(Answer(presigner.Presign(new PresignTarget(method, key.Required(), expiresIn, contentType, ChecksumSha256: sha256, Metadata: metadata), BaseUrl(context, options))));
     }
 
     public static async Task<Results<Ok<PresignResponse>, ProblemHttpResult>> PresignPartAsync(

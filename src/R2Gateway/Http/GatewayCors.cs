@@ -13,7 +13,7 @@ public static class GatewayCors
 {
     /// <summary>Headers a cross-origin page may read: without ETag exposed a browser cannot see a
     /// part's etag, and cannot complete a multipart upload.</summary>
-    public static readonly string[] ExposedHeaders = ["ETag", "Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified", "Content-Disposition"];
+    public static readonly string[] ExposedHeaders = ["ETag", "Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified", "Content-Disposition", "x-amz-checksum-sha256"];
 
     public static readonly string[] Methods = ["GET", "HEAD", "PUT", "POST", "DELETE"];
 

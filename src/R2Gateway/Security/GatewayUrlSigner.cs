@@ -10,7 +10,7 @@ namespace R2Gateway.Security;
 
 /// <summary>
 /// Presigned URLs that point back at the gateway, for the filesystem store: an HMAC-SHA256 over the
-/// method, key, action, uploadId, partNumber, expiry and (when signed) the Content-Type, carried in
+/// method, key, action, uploadId, partNumber, expiry and the signed headers (Content-Type, x-amz-meta-*), carried in
 /// <c>X-R2GW-Expires</c>, <c>X-R2GW-SignedHeaders</c> and <c>X-R2GW-Signature</c>. Verified in
 /// constant time; any change to what was signed makes the signature fail.
 /// </summary>
@@ -37,7 +37,14 @@ public sealed class GatewayUrlSigner : IPresigner
         var expires = _clock.GetUtcNow().Add(target.ExpiresIn);
         var action = Action(target);
         var expiresText = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var signedHeaders = target.ContentType is null ? "" : ContentTypeHeader;
+        var signed = new List<KeyValuePair<string, string>>();
+        if (target.ContentType is not null)
+        {
+            signed.Add(KeyValuePair.Create(ContentTypeHeader, target.ContentType));
+        }
+
+        signed.AddRange(target.MetadataHeaders);
+        var signedHeaders = string.Join(';', signed.Select(h => h.Key));
         var query = new Dictionary<string, string?> { ["action"] = action };
         if (target.UploadId is not null)
         {
@@ -51,10 +58,23 @@ public sealed class GatewayUrlSigner : IPresigner
             query[SignedHeadersParam] = signedHeaders;
         }
 
-        query[SignatureParam] = Sign(target.Method, target.Key, action, target.UploadId, target.PartNumber?.ToString(CultureInfo.InvariantCulture), expiresText, signedHeaders, target.ContentType);
+        query[SignatureParam] = Sign(target.Method, target.Key, action, target.UploadId, target.PartNumber?.ToString(CultureInfo.InvariantCulture), expiresText, signedHeaders,
+            signed.Count == 0 ? null : string.Join('\n', signed.Select(h => h.Value)));
         var path = string.Join('/', target.Key.Split('/').Select(Uri.EscapeDataString));
         var url = QueryHelpers.AddQueryString(new Uri(gatewayBaseUrl, path).ToString(), query);
         var headers = target.ContentType is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["Content-Type"] = target.ContentType };
+        if (target.ChecksumSha256 is { } sha256)
+        {
+            // Not part of the signature: the put checks the body against it, so leaving it out only
+            // gives up that check, and sending another value fails the upload.
+            headers[Storage.Checksums.HeaderName(Storage.ChecksumAlgorithm.Sha256)] = sha256;
+        }
+
+        foreach (var (name, value) in target.MetadataHeaders)
+        {
+            headers[name] = value;
+        }
+
         return new PresignedUrl(new Uri(url), target.Method, expires, headers);
     }
 
@@ -68,14 +88,26 @@ public sealed class GatewayUrlSigner : IPresigner
         }
 
         var signedHeaders = q[SignedHeadersParam].ToString();
-        if (signedHeaders is not ("" or ContentTypeHeader))
+        var names = signedHeaders.Length == 0 ? [] : signedHeaders.Split(';');
+        if (names.FirstOrDefault(n => n != ContentTypeHeader && !n.StartsWith(Storage.ObjectMetadataRules.CustomHeaderPrefix, StringComparison.Ordinal)) is { } unknown)
         {
-            return $"The presigned URL signs headers this gateway does not know: '{signedHeaders}'.";
+            return $"The presigned URL signs headers this gateway does not know: '{unknown}'.";
+        }
+
+        // Custom metadata is what the signer chose: a header the URL does not sign may not be added.
+        foreach (var (name, _) in request.Headers)
+        {
+            if (name.StartsWith(Storage.ObjectMetadataRules.CustomHeaderPrefix, StringComparison.OrdinalIgnoreCase)
+                && !names.Contains(name.ToLowerInvariant()))
+            {
+                return $"The presigned URL does not allow the header {name.ToLowerInvariant()}: presign with that metadata instead.";
+            }
         }
 
         var method = HttpMethods.IsHead(request.Method) ? "GET" : request.Method;
-        var contentType = signedHeaders.Length > 0 ? request.ContentType ?? "" : null;
-        var expected = Sign(method, key, q["action"].ToString(), NullIfEmpty(q["uploadId"]), NullIfEmpty(q["partNumber"]), q[ExpiresParam].ToString(), signedHeaders, contentType);
+        var values = names.Length == 0 ? null
+            : string.Join('\n', names.Select(n => n == ContentTypeHeader ? request.ContentType ?? "" : request.Headers[n].ToString()));
+        var expected = Sign(method, key, q["action"].ToString(), NullIfEmpty(q["uploadId"]), NullIfEmpty(q["partNumber"]), q[ExpiresParam].ToString(), signedHeaders, values);
         var provided = q[SignatureParam].ToString();
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(provided)))
         {
@@ -97,9 +129,9 @@ public sealed class GatewayUrlSigner : IPresigner
         _ => "get",
     };
 
-    private string Sign(string method, string key, string action, string? uploadId, string? partNumber, string expires, string signedHeaders, string? contentType)
+    private string Sign(string method, string key, string action, string? uploadId, string? partNumber, string expires, string signedHeaders, string? signedValues)
     {
-        var canonical = string.Join('\n', "R2GW-HMAC-SHA256", method, key, action, uploadId ?? "", partNumber ?? "", expires, signedHeaders, contentType ?? "");
+        var canonical = string.Join('\n', "R2GW-HMAC-SHA256", method, key, action, uploadId ?? "", partNumber ?? "", expires, signedHeaders, signedValues ?? "");
         return Base64Url.EncodeToString(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(canonical)));
     }
 

@@ -6,10 +6,13 @@ namespace R2Gateway.Storage;
 /// </summary>
 public interface IObjectStore
 {
-    Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, CancellationToken cancellationToken);
+    /// <param name="checksumAlgorithm">Every part is checksummed with it and the object gets the composite
+    /// (or, for CRC64NVME, the full-object) checksum.</param>
+    Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, ChecksumAlgorithm? checksumAlgorithm, CancellationToken cancellationToken);
 
     /// <param name="contentLength">The body's length when the client sent one; null for a chunked body.</param>
-    Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, CancellationToken cancellationToken);
+    /// <param name="checksum">The checksum the client sent for this part, which the part must have.</param>
+    Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, ObjectChecksum? checksum, CancellationToken cancellationToken);
 
     /// <param name="parts">Validated by the caller: distinct part numbers, unquoted etags.</param>
     Task<ObjectInfo> CompleteMultipartUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken);
@@ -36,36 +39,43 @@ public interface IObjectStore
     Task CheckHealthAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>The standard HTTP metadata an object keeps (what R2 calls httpMetadata).</summary>
+/// <summary>The standard HTTP metadata an object keeps (what R2 calls httpMetadata), and its
+/// custom metadata (R2's customMetadata, S3's <c>x-amz-meta-*</c>): lower-case names, decoded values.</summary>
 public sealed record ObjectMetadata(
     string? ContentType = null,
     string? ContentDisposition = null,
     string? CacheControl = null,
     string? ContentEncoding = null,
     string? ContentLanguage = null,
-    string? Expires = null)
+    string? Expires = null,
+    IReadOnlyDictionary<string, string>? Custom = null)
 {
     public static readonly ObjectMetadata None = new();
+
+    public static readonly IReadOnlyDictionary<string, string> NoCustom = new Dictionary<string, string>();
 }
 
 /// <param name="ETag">Unquoted, as R2's <c>etag</c>: hex MD5, or <c>md5-N</c> for a multipart object.</param>
-public sealed record ObjectInfo(string Key, long Size, string ETag, DateTimeOffset LastModified, ObjectMetadata Metadata);
+/// <param name="Checksum">The additional checksum the object was stored with, if any.</param>
+public sealed record ObjectInfo(string Key, long Size, string ETag, DateTimeOffset LastModified, ObjectMetadata Metadata, ObjectChecksum? Checksum = null);
 
 /// <param name="ETag">Unquoted hex MD5 of the part.</param>
-public sealed record UploadedPart(int PartNumber, string ETag);
+public sealed record UploadedPart(int PartNumber, string ETag, ObjectChecksum? Checksum = null);
 
-public sealed record PartInfo(int PartNumber, string ETag, long Size, DateTimeOffset LastModified);
+public sealed record PartInfo(int PartNumber, string ETag, long Size, DateTimeOffset LastModified, ObjectChecksum? Checksum = null);
 
 public sealed record PartListing(IReadOnlyList<PartInfo> Parts, bool IsTruncated, int? NextPartNumberMarker);
 
 /// <param name="IfNoneMatchAny">Write only when the key does not exist (If-None-Match: *).</param>
 /// <param name="IfMatch">Write only when the current object has this unquoted etag (or, for <c>*</c>, exists).</param>
 /// <param name="ContentMd5">Base64 MD5 the body must have (Content-MD5).</param>
+/// <param name="Checksum">An <c>x-amz-checksum-*</c> the body must have; the object keeps it.</param>
 public sealed record PutOptions(
     ObjectMetadata Metadata,
     bool IfNoneMatchAny = false,
     string? IfMatch = null,
-    byte[]? ContentMd5 = null);
+    byte[]? ContentMd5 = null,
+    ObjectChecksum? Checksum = null);
 
 public sealed class StoredObject(ObjectInfo info, Stream content) : IAsyncDisposable
 {
@@ -77,7 +87,10 @@ public sealed class StoredObject(ObjectInfo info, Stream content) : IAsyncDispos
     public ValueTask DisposeAsync() => Content.DisposeAsync();
 }
 
-public sealed record ListRequest(string Prefix, string? Delimiter, string? Cursor, int Limit);
+/// <param name="StartAfter">List only keys after this one (R2's startAfter).</param>
+/// <param name="IncludeMetadata">The listed objects must carry their metadata (R2's include);
+/// a store that lists without it must then read each object's.</param>
+public sealed record ListRequest(string Prefix, string? Delimiter, string? Cursor, int Limit, string? StartAfter = null, bool IncludeMetadata = false);
 
 public sealed record ObjectListing(
     IReadOnlyList<ObjectInfo> Objects,

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace R2Gateway.Storage;
 
-/// <summary>One page of a listing with prefix, delimiter, cursor and limit, as R2's list() answers it,
+/// <summary>One page of a listing with prefix, delimiter, startAfter, cursor and limit, as R2's list() answers it,
 /// for stores that do not list natively.</summary>
 public static class Listing
 {
@@ -15,7 +15,8 @@ public static class Listing
         var page = new List<ObjectInfo>();
         var prefixes = new List<string>();
         string? last = null;
-        foreach (var info in objects.Where(o => o.Key.StartsWith(request.Prefix, StringComparison.Ordinal))
+        foreach (var info in objects.Where(o => o.Key.StartsWith(request.Prefix, StringComparison.Ordinal)
+                         && (request.StartAfter is null || string.CompareOrdinal(o.Key, request.StartAfter) > 0))
                      .OrderBy(o => o.Key, StringComparer.Ordinal))
         {
             var rest = info.Key.AsSpan(request.Prefix.Length);

@@ -11,6 +11,7 @@ public enum StoreErrorCode
     EntityTooSmall,
     EntityTooLarge,
     BadDigest,
+    MetadataTooLarge,
     PreconditionFailed,
     KeyTooLongError,
     AccessDenied,

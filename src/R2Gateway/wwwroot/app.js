@@ -35,6 +35,14 @@ async function call(method, url, body = null, headers = {}) {
   return response.status === 204 ? null : response.json();
 }
 
+// The base64 SHA-256 of a file sent whole (at most PART_SIZE, so holding it once is bounded), or
+// null where the browser has no WebCrypto (a page served over plain http from another host).
+async function sha256Base64(blob) {
+  if (!globalThis.crypto?.subtle) return null;
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
+  return btoa(String.fromCharCode(...digest));
+}
+
 const keyOf = (file) => `${document.querySelector('#prefix').value.trim()}${file.meta.name}`;
 
 const uppy = new Uppy({ id: 'r2gateway', autoProceed: false })
@@ -54,8 +62,10 @@ const uppy = new Uppy({ id: 'r2gateway', autoProceed: false })
     getChunkSize: () => PART_SIZE,
 
     async getUploadParameters(file) {
+      // The gateway (or bucket) checks the body against it: a corrupted upload is refused, not stored.
+      const checksumSha256 = (await sha256Base64(file.data)) ?? undefined;
       const signed = await call('POST', objectUrl(keyOf(file), 'presign'),
-        JSON.stringify({ method: 'PUT', contentType: file.type || undefined }), jsonHeaders);
+        JSON.stringify({ method: 'PUT', contentType: file.type || undefined, checksumSha256 }), jsonHeaders);
       return { method: 'PUT', url: signed.url, headers: signed.headers };
     },
 
@@ -102,7 +112,9 @@ async function refreshList() {
   try {
     const objects = [];
     for (let cursor = null; ;) {
-      const page = await call('GET', objectUrl('', 'list', cursor ? { cursor } : {}));
+      const query = { include: 'httpMetadata,customMetadata' };
+      if (cursor) query.cursor = cursor;
+      const page = await call('GET', objectUrl('', 'list', query));
       objects.push(...page.objects);
       if (!page.truncated) break;
       cursor = page.cursor;
@@ -117,6 +129,19 @@ async function refreshList() {
         if (i === 1) cell.className = 'size';
         return cell;
       });
+      // Metadata and checksums, one "name: value" line each.
+      const details = document.createElement('td');
+      details.className = 'details';
+      const lines = [
+        ...Object.entries(o.httpMetadata ?? {}).filter(([, v]) => v).map(([k, v]) => `${k}: ${v}`),
+        ...Object.entries(o.customMetadata ?? {}).map(([k, v]) => `meta ${k}: ${v}`),
+        ...Object.entries(o.checksums ?? {}).map(([k, v]) => `${k}: ${v}`),
+      ];
+      details.replaceChildren(...lines.map((line) => {
+        const div = document.createElement('div');
+        div.textContent = line;
+        return div;
+      }));
       const actions = document.createElement('td');
       actions.className = 'actions';
       const download = document.createElement('a');
@@ -142,7 +167,7 @@ async function refreshList() {
         await refreshList();
       });
       actions.append(download, remove);
-      row.append(...cells, actions);
+      row.append(...cells, details, actions);
       return row;
     }));
     status.textContent = objects.length ? `${objects.length} object(s)` : 'No objects yet.';

@@ -100,6 +100,39 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
     }
 
     [Fact]
+    public async Task A_file_sent_whole_carries_its_sha256_and_the_list_shows_metadata_and_checksums()
+    {
+        var (gateway, recorder) = StartGateway();
+        var api = new GatewayApi(gateway.CreateClient());
+        using (var tagged = await api.PutAsync("tagged.txt", [1, 2, 3], r => r.Headers.Add("x-amz-meta-owner", "alice")))
+        {
+            tagged.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        var file = MakeFile("whole.bin", 300_000);
+        var page = await OpenAsync(gateway.BaseAddress.ToString());
+
+        await page.AddFilesAsync(file);
+        await page.StartAsync();
+        await page.WaitForCompleteAsync();
+
+        recorder.Requests.Count(r => r.Action == "put" && r.Status == 200).Should().Be(2, "the tagged object's put and the page's");
+        var sha256 = SHA256.HashData(await File.ReadAllBytesAsync(file));
+        using (var head = await api.GetAsync("whole.bin", r => r.Method = HttpMethod.Head))
+        {
+            head.Headers.GetValues("x-amz-checksum-sha256").Single().Should().Be(Convert.ToBase64String(sha256), "the page sent the file's SHA-256 and the gateway checked and kept it");
+        }
+
+        await page.WaitForObjectRowAsync("whole.bin");
+        (await page.Page.Locator("#objects tr[data-key='whole.bin'] td.details").InnerTextAsync())
+            .Should().Contain($"sha256: {Convert.ToHexStringLower(sha256)}");
+        await page.Page.ClickAsync("#refresh");
+        await page.WaitForObjectRowAsync("tagged.txt");
+        (await page.Page.Locator("#objects tr[data-key='tagged.txt'] td.details").InnerTextAsync())
+            .Should().Contain("meta owner: alice").And.Contain("md5: ");
+    }
+
+    [Fact]
     public async Task Cancel_aborts_the_multipart_upload()
     {
         var (gateway, recorder) = StartGateway();

@@ -76,6 +76,45 @@ public abstract partial class ContractTests
     }
 
     [Fact]
+    public async Task A_presigned_PUT_signs_the_metadata_and_sha256_it_must_send()
+    {
+        var key = UniqueKey();
+        var data = RandomBytes(1000);
+        var sha256 = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(data));
+        var answer = await PresignAsync(key, new { method = "PUT", checksumSha256 = sha256, metadata = new Dictionary<string, string> { ["Owner"] = "alice" } });
+        answer["headers"]!["x-amz-meta-owner"]!.GetValue<string>().Should().Be("alice");
+        answer["headers"]!["x-amz-checksum-sha256"]!.GetValue<string>().Should().Be(sha256);
+        var url = answer["url"]!.GetValue<string>();
+
+        HttpRequestMessage Upload(string owner)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent(data) };
+            request.Headers.Add("x-amz-meta-owner", owner);
+            request.Headers.Add("x-amz-checksum-sha256", sha256);
+            return request;
+        }
+
+        (await UrlClient.SendAsync(Upload("mallory"))).StatusCode.Should().Be(HttpStatusCode.Forbidden, "the metadata is signed");
+        (await Api.GetAsync(key)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        using (var put = await UrlClient.SendAsync(Upload("alice")))
+        {
+            put.StatusCode.Should().Be(HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+        }
+
+        using var get = await Api.GetAsync(key);
+        get.Headers.GetValues("x-amz-meta-owner").Should().Equal("alice");
+        (await get.Content.ReadAsByteArrayAsync()).Should().Equal(data);
+    }
+
+    [Fact]
+    public async Task Presign_with_too_much_metadata_is_400()
+    {
+        using var response = await Http.PostAsJsonAsync(Url(UniqueKey(), "presign"),
+            new { method = "PUT", metadata = new Dictionary<string, string> { ["big"] = new string('x', 9000) } });
+        await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "MetadataTooLarge");
+    }
+
+    [Fact]
     public async Task A_presigned_PUT_with_a_content_type_needs_that_content_type()
     {
         var key = UniqueKey("photo.png");

@@ -120,6 +120,14 @@ public sealed class GatewayApi(HttpClient client)
 
 public static class ProblemAssertions
 {
+    /// <summary>Asserts a 200 with a JSON body and returns the body.</summary>
+    public static async Task<JsonObject> ShouldBeOkAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, text);
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
     /// <summary>Asserts a problem+json answer with this status and, when given, code and detail fragment.</summary>
     public static async Task<JsonObject> ShouldBeProblemAsync(this HttpResponseMessage response, HttpStatusCode status, string? code = null, string? detailContains = null)
     {

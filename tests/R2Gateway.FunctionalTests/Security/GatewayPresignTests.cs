@@ -38,6 +38,20 @@ public sealed class GatewayPresignTests : IDisposable
     }
 
     [Fact]
+    public async Task A_presigned_PUT_refuses_custom_metadata_it_does_not_sign()
+    {
+        var key = UniqueKey();
+        var url = await PresignAsync(_gateway.Client, key, new { method = "PUT" });
+        using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent([1]) };
+        request.Headers.Add("x-amz-meta-role", "admin");
+
+        using var response = await _gateway.UrlClient.SendAsync(request);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "AccessDenied", "x-amz-meta-role");
+        (await new GatewayApi(_gateway.Client).GetBytesAsync(key)).Should().BeNull();
+    }
+
+    [Fact]
     public async Task A_refused_presigned_url_is_403_AccessDenied_saying_why()
     {
         var key = UniqueKey();

@@ -39,6 +39,40 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
     }
 
     [Fact]
+    public async Task Custom_metadata_put_through_the_gateway_is_in_the_bucket_as_x_amz_meta()
+    {
+        var key = UniqueKey();
+        const string title = "Zoë — 日本語";
+        using var put = await _api.PutAsync(key, RandomBytes(10), r =>
+        {
+            r.Headers.Add("X-Amz-Meta-Owner", "alice");
+            r.Headers.Add("x-amz-meta-title", $"=?UTF-8?B?{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(title))}?=");
+        });
+        put.StatusCode.Should().Be(HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+
+        var direct = await ReadDirectlyAsync(key);
+
+        direct["metadata"]!["owner"]!.GetValue<string>().Should().Be("alice");
+        direct["metadataDecoded"]!["title"]!.GetValue<string>().Should().Be(title);
+    }
+
+    [Fact]
+    public async Task Custom_metadata_written_by_boto3_comes_back_through_the_gateway()
+    {
+        var key = UniqueKey();
+        var (exitCode, output) = await ProcessRunner.RunAsync("python3",
+            [Path.Combine(AppContext.BaseDirectory, "Storage", "s3_direct.py"), "put", gateway.Server.Endpoint.ToString(), S3Gateway.Bucket, key,
+                """{"camera": "7", "place": "=?UTF-8?B?TcO8bmNoZW4=?="}"""],
+            environment: gateway.Server.AwsEnvironment);
+        exitCode.Should().Be(0, output);
+
+        using var get = await _api.GetAsync(key);
+        get.Headers.GetValues("x-amz-meta-camera").Should().Equal("7");
+        var list = await _api.ListAsync($"prefix={Uri.EscapeDataString(key)}&include=customMetadata");
+        list["objects"]![0]!["customMetadata"]!["place"]!.GetValue<string>().Should().Be("München");
+    }
+
+    [Fact]
     public async Task A_multipart_upload_through_the_gateway_is_in_the_bucket_with_the_multipart_etag()
     {
         var key = UniqueKey("video.mp4");

@@ -47,23 +47,29 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         }
     }
 
-    public Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, CancellationToken cancellationToken)
+    public Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, ChecksumAlgorithm? checksumAlgorithm, CancellationToken cancellationToken)
     {
         var uploadId = Base64Url(RandomNumberGenerator.GetBytes(24));
         var staging = Path.Combine(_tmp, $"{uploadId}.upload");
         Directory.CreateDirectory(staging);
-        BlobFile.WriteJson(Path.Combine(staging, UploadManifest), new UploadRecord(key, _clock.GetUtcNow(), metadata));
+        BlobFile.WriteJson(Path.Combine(staging, UploadManifest), new UploadRecord(key, _clock.GetUtcNow(), metadata, checksumAlgorithm));
         File.Create(Path.Combine(staging, CompleteLock)).Dispose();
         Directory.Move(staging, UploadDir(uploadId));
         return Task.FromResult(uploadId);
     }
 
-    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, CancellationToken cancellationToken)
+    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, ObjectChecksum? checksum, CancellationToken cancellationToken)
     {
         MultipartRules.EnsurePartNumber(partNumber);
-        var dir = OpenUpload(key, uploadId).Dir;
-        var (info, temp) = await WriteTempBlobAsync(body, MultipartRules.MaxPartSize, expectedMd5: null,
-            (size, etag) => new PartInfo(partNumber, etag, size, _clock.GetUtcNow()), cancellationToken);
+        var (dir, upload) = OpenUpload(key, uploadId);
+        var algorithm = upload.ChecksumAlgorithm ?? checksum?.Algorithm;
+        if (checksum is not null && checksum.Algorithm != algorithm)
+        {
+            throw ChecksumRules.WrongPartChecksum(upload.ChecksumAlgorithm!.Value, checksum.Algorithm);
+        }
+
+        var (info, temp) = await WriteTempBlobAsync(body, MultipartRules.MaxPartSize, expectedMd5: null, checksum, algorithm,
+            (size, etag, computed) => new PartInfo(partNumber, etag, size, _clock.GetUtcNow(), computed), cancellationToken);
         try
         {
             // The upload may have been completed or aborted while the part streamed in.
@@ -78,7 +84,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             File.Delete(temp);
         }
 
-        return new UploadedPart(partNumber, info.ETag);
+        return new UploadedPart(partNumber, info.ETag, info.Checksum);
     }
 
     public async Task<ObjectInfo> CompleteMultipartUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken)
@@ -106,20 +112,26 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             var ordered = MultipartRules.CheckCompletion(parts, handles.ToDictionary(h => h.Key, h => h.Value.Info), _maxObjectSize);
             var etag = Etags.Multipart(ordered.Select(p => p.ETag).ToList());
             var size = ordered.Sum(p => p.Size);
-            var objectInfo = new ObjectInfo(key, size, etag, _clock.GetUtcNow(), upload.Metadata);
+            var algorithm = upload.ChecksumAlgorithm;
+            var composite = algorithm is { } a && !Checksums.IsFullObject(a) ? ChecksumRules.Composite(a, ordered) : null;
+            using var fullObject = algorithm is { } f && Checksums.IsFullObject(f) ? Checksums.CreateHasher(f) : null;
 
+            ObjectInfo objectInfo;
             var temp = TempPath();
             try
             {
                 await using (var file = CreateTemp(temp))
                 {
+                    Stream destination = fullObject is null ? file : new ChecksummingWriteStream(file, fullObject);
                     foreach (var part in ordered)
                     {
                         await using var source = new BlobReadStream(handles[part.PartNumber].Handle, part.Size);
                         handles.Remove(part.PartNumber); // the stream owns the handle now
-                        await source.CopyToAsync(file, 1024 * 1024, cancellationToken);
+                        await source.CopyToAsync(destination, 1024 * 1024, cancellationToken);
                     }
 
+                    var checksum = fullObject is null ? composite : ObjectChecksum.Of(fullObject.Algorithm, fullObject.GetHash());
+                    objectInfo = new ObjectInfo(key, size, etag, _clock.GetUtcNow(), upload.Metadata, checksum);
                     await BlobFile.AppendTrailerAsync(file, objectInfo, _options.Fsync, cancellationToken);
                 }
 
@@ -194,8 +206,8 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     {
         // Refuse early when the answer is already known, so a large body is not streamed for nothing.
         CheckPreconditions(Current(key), options);
-        var (info, temp) = await WriteTempBlobAsync(body, MultipartRules.MaxPutSize, options.ContentMd5,
-            (size, etag) => new ObjectInfo(key, size, etag, _clock.GetUtcNow(), options.Metadata), cancellationToken);
+        var (info, temp) = await WriteTempBlobAsync(body, MultipartRules.MaxPutSize, options.ContentMd5, options.Checksum, options.Checksum?.Algorithm,
+            (size, etag, checksum) => new ObjectInfo(key, size, etag, _clock.GetUtcNow(), options.Metadata, checksum), cancellationToken);
         try
         {
             await CommitAsync(key, temp, current => CheckPreconditions(current, options), cancellationToken);
@@ -331,19 +343,22 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     }
 
     private async Task<(T Info, string TempPath)> WriteTempBlobAsync<T>(
-        Stream body, long limit, byte[]? expectedMd5, Func<long, string, T> describe, CancellationToken cancellationToken)
+        Stream body, long limit, byte[]? expectedMd5, ObjectChecksum? expectedChecksum, ChecksumAlgorithm? algorithm,
+        Func<long, string, ObjectChecksum?, T> describe, CancellationToken cancellationToken)
     {
         var temp = TempPath();
         try
         {
             await using var file = CreateTemp(temp);
-            var (size, md5) = await BlobFile.CopyHashingAsync(body, file, limit, cancellationToken);
+            var (size, md5, checksum) = await BlobFile.CopyHashingAsync(body, file, limit, algorithm, cancellationToken);
             if (expectedMd5 is not null && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
             {
                 throw new StoreException(StoreErrorCode.BadDigest, "The Content-MD5 you sent does not match the MD5 of the body received.");
             }
 
-            var info = describe(size, Etags.FromMd5(md5));
+            var computed = checksum is null ? null : ObjectChecksum.Of(algorithm!.Value, checksum);
+            ChecksumRules.Check(expectedChecksum, computed);
+            var info = describe(size, Etags.FromMd5(md5), computed);
             await BlobFile.AppendTrailerAsync(file, info, _options.Fsync, cancellationToken);
             return (info, temp);
         }
@@ -474,5 +489,5 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     [GeneratedRegex("^[A-Za-z0-9_-]{32}$")]
     private static partial Regex UploadIdFormat();
 
-    private sealed record UploadRecord(string Key, DateTimeOffset Initiated, ObjectMetadata Metadata);
+    private sealed record UploadRecord(string Key, DateTimeOffset Initiated, ObjectMetadata Metadata, ChecksumAlgorithm? ChecksumAlgorithm = null);
 }

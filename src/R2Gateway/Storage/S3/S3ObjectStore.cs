@@ -17,29 +17,37 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
 
     private string Bucket => _options.Bucket!;
 
-    public Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, CancellationToken cancellationToken) =>
+    public Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, ChecksumAlgorithm? checksumAlgorithm, CancellationToken cancellationToken) =>
         Call(async () =>
         {
             var request = new InitiateMultipartUploadRequest { BucketName = Bucket, Key = Addressable(key) };
-            SetMetadata(request.Headers, metadata, ct => request.ContentType = ct);
+            if (checksumAlgorithm is { } algorithm)
+            {
+                request.ChecksumAlgorithm = S3Checksums.ToSdk(algorithm);
+                request.ChecksumType = Checksums.IsFullObject(algorithm) ? ChecksumType.FULL_OBJECT : ChecksumType.COMPOSITE;
+            }
+
+            SetMetadata(request.Headers, request.Metadata, metadata, ct => request.ContentType = ct);
             return (await s3.InitiateMultipartUploadAsync(request, cancellationToken)).UploadId;
         }, cancellationToken);
 
-    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, CancellationToken cancellationToken)
+    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, ObjectChecksum? checksum, CancellationToken cancellationToken)
     {
         MultipartRules.EnsurePartNumber(partNumber);
         await using var spooled = await SpoolIfUnknownLengthAsync(body, contentLength, cancellationToken);
-        var response = await Call(() => s3.UploadPartAsync(new UploadPartRequest
+        var request = new UploadPartRequest
         {
             BucketName = Bucket,
             Key = Addressable(key),
             UploadId = uploadId,
             PartNumber = partNumber,
-            InputStream = spooled.Stream,
+            InputStream = VerifyingStream.Wrap(spooled.Stream, spooled.Length, checksum),
             PartSize = spooled.Length,
             DisablePayloadSigning = true,
-        }, cancellationToken), cancellationToken, noSuchKeyIsNoSuchUpload: true);
-        return new UploadedPart(partNumber, Etags.Normalize(response.ETag));
+        };
+        S3Checksums.Set(checksum, request);
+        var response = await Call(() => s3.UploadPartAsync(request, cancellationToken), cancellationToken, noSuchKeyIsNoSuchUpload: true);
+        return new UploadedPart(partNumber, Etags.Normalize(response.ETag), checksum);
     }
 
     public async Task<ObjectInfo> CompleteMultipartUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken)
@@ -65,7 +73,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
             BucketName = Bucket,
             Key = Addressable(key),
             UploadId = uploadId,
-            PartETags = ordered.Select(p => new PartETag(p.PartNumber, Etags.Quote(p.ETag))).ToList(),
+            PartETags = ordered.Select(p => S3Checksums.Set(p.Checksum, new PartETag(p.PartNumber, Etags.Quote(p.ETag)))).ToList(),
         }, cancellationToken), cancellationToken, noSuchKeyIsNoSuchUpload: true);
 
         // Some servers (radosgw) answer an empty ETag here; the object itself has it.
@@ -89,7 +97,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
             MaxParts = maxParts,
         }, cancellationToken), cancellationToken, noSuchKeyIsNoSuchUpload: true);
         var parts = (response.Parts ?? [])
-            .Select(p => new PartInfo(p.PartNumber ?? 0, Etags.Normalize(p.ETag), p.Size ?? 0, ToOffset(p.LastModified)))
+            .Select(p => new PartInfo(p.PartNumber ?? 0, Etags.Normalize(p.ETag), p.Size ?? 0, ToOffset(p.LastModified), S3Checksums.From(p)))
             .ToList();
         var truncated = response.IsTruncated == true;
         return new PartListing(parts, truncated, truncated ? response.NextPartNumberMarker : null);
@@ -102,7 +110,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         {
             BucketName = Bucket,
             Key = Addressable(key),
-            InputStream = spooled.Stream,
+            InputStream = VerifyingStream.Wrap(spooled.Stream, spooled.Length, options.Checksum),
             AutoCloseStream = false,
             DisablePayloadSigning = true,
             IfNoneMatch = options.IfNoneMatchAny ? "*" : null,
@@ -110,9 +118,10 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
             MD5Digest = options.ContentMd5 is null ? null : Convert.ToBase64String(options.ContentMd5),
         };
         request.Headers.ContentLength = spooled.Length;
-        SetMetadata(request.Headers, options.Metadata, ct => request.ContentType = ct);
+        SetMetadata(request.Headers, request.Metadata, options.Metadata, ct => request.ContentType = ct);
+        S3Checksums.Set(options.Checksum, request);
         var response = await Call(() => s3.PutObjectAsync(request, cancellationToken), cancellationToken);
-        return new ObjectInfo(key, spooled.Length, Etags.Normalize(response.ETag), DateTimeOffset.UtcNow, options.Metadata);
+        return new ObjectInfo(key, spooled.Length, Etags.Normalize(response.ETag), DateTimeOffset.UtcNow, options.Metadata, options.Checksum);
     }
 
     public async Task<StoredObject?> GetObjectAsync(string key, CancellationToken cancellationToken)
@@ -122,14 +131,15 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         GetObjectResponse response;
         try
         {
-            response = await Call(() => s3.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = Addressable(key) }, cancellationToken), cancellationToken);
+            response = await Call(() => s3.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = Addressable(key), ChecksumMode = ChecksumMode.ENABLED }, cancellationToken), cancellationToken);
         }
         catch (StoreException e) when (e.Code == StoreErrorCode.NoSuchKey)
         {
             return null;
         }
 
-        var info = new ObjectInfo(key, response.ContentLength, Etags.Normalize(response.ETag), ToOffset(response.LastModified), Metadata(response.Headers, response.ExpiresString));
+        var info = new ObjectInfo(key, response.ContentLength, Etags.Normalize(response.ETag), ToOffset(response.LastModified),
+            Metadata(response.Headers, response.Metadata, response.ExpiresString), S3Checksums.From(response));
         return new StoredObject(info, new S3ObjectReadStream(s3, Bucket, info, response, _options));
     }
 
@@ -137,8 +147,9 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
     {
         try
         {
-            var head = await Call(() => s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = Addressable(key) }, cancellationToken), cancellationToken);
-            return new ObjectInfo(key, head.ContentLength, Etags.Normalize(head.ETag), ToOffset(head.LastModified), Metadata(head.Headers, head.ExpiresString));
+            var head = await Call(() => s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = Addressable(key), ChecksumMode = ChecksumMode.ENABLED }, cancellationToken), cancellationToken);
+            return new ObjectInfo(key, head.ContentLength, Etags.Normalize(head.ETag), ToOffset(head.LastModified),
+                Metadata(head.Headers, head.Metadata, head.ExpiresString), S3Checksums.From(head));
         }
         catch (StoreException e) when (e.Code == StoreErrorCode.NoSuchKey || e.InnerException is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.NotFound, ErrorCode: not "NoSuchBucket" })
         {
@@ -157,11 +168,20 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
             Prefix = request.Prefix,
             Delimiter = request.Delimiter,
             ContinuationToken = string.IsNullOrEmpty(request.Cursor) ? null : request.Cursor,
+            StartAfter = request.StartAfter,
             MaxKeys = request.Limit,
         }, cancellationToken), cancellationToken);
         var objects = (response.S3Objects ?? [])
             .Select(o => new ObjectInfo(o.Key, o.Size ?? 0, Etags.Normalize(o.ETag), ToOffset(o.LastModified), ObjectMetadata.None))
             .ToList();
+        if (request.IncludeMetadata)
+        {
+            // ListObjectsV2 carries no metadata: read each listed object's (a page is at most 1,000).
+            var heads = new ObjectInfo?[objects.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, objects.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+                async (i, ct) => heads[i] = await HeadObjectAsync(objects[i].Key, ct));
+            objects = objects.Select((o, i) => heads[i] is { } h && h.ETag == o.ETag ? o with { Metadata = h.Metadata, Checksum = h.Checksum } : o).ToList();
+        }
         var truncated = response.IsTruncated == true;
         return new ObjectListing(objects, response.CommonPrefixes ?? [], truncated, truncated ? response.NextContinuationToken : null);
     }
@@ -207,8 +227,13 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         }
     }
 
-    private static void SetMetadata(HeadersCollection headers, ObjectMetadata metadata, Action<string> setContentType)
+    private static void SetMetadata(HeadersCollection headers, MetadataCollection custom, ObjectMetadata metadata, Action<string> setContentType)
     {
+        foreach (var (name, value) in metadata.Custom ?? ObjectMetadata.NoCustom)
+        {
+            custom[name] = Rfc2047.Encode(value); // the SDK adds x-amz-meta-; non-ASCII goes as S3 expects it
+        }
+
         if (metadata.ContentType is { } contentType)
         {
             setContentType(contentType);
@@ -228,8 +253,11 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         }
     }
 
-    private static ObjectMetadata Metadata(HeadersCollection h, string? expires) =>
-        new(h.ContentType, h.ContentDisposition, h.CacheControl, h.ContentEncoding, h.ContentLanguage, expires);
+    private static ObjectMetadata Metadata(HeadersCollection h, MetadataCollection custom, string? expires) =>
+        new(h.ContentType, h.ContentDisposition, h.CacheControl, h.ContentEncoding, h.ContentLanguage, expires,
+            custom.Count == 0 ? null : custom.Keys.ToDictionary(
+                k => (k.StartsWith(ObjectMetadataRules.CustomHeaderPrefix, StringComparison.OrdinalIgnoreCase) ? k[ObjectMetadataRules.CustomHeaderPrefix.Length..] : k).ToLowerInvariant(),
+                k => Rfc2047.Decode(custom[k])));
 
     private static DateTimeOffset ToOffset(DateTime? value) =>
         value is { } v ? new DateTimeOffset(v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime()) : DateTimeOffset.UnixEpoch;

@@ -28,6 +28,19 @@ public sealed class S3Presigner(IAmazonS3 s3, IOptions<S3StoreOptions> options, 
         }
 
         var headers = target.ContentType is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["Content-Type"] = target.ContentType };
+        if (target.ChecksumSha256 is { } sha256)
+        {
+            // Signed, so the bucket (which then checks the body against it) sees exactly this value.
+            request.Headers[Checksums.HeaderName(ChecksumAlgorithm.Sha256)] = sha256;
+            headers[Checksums.HeaderName(ChecksumAlgorithm.Sha256)] = sha256;
+        }
+
+        foreach (var (name, value) in target.MetadataHeaders)
+        {
+            request.Headers[name] = value; // signed: the bucket refuses the upload without exactly these
+            headers[name] = value;
+        }
+
         return new PresignedUrl(new Uri(s3.GetPreSignedURL(request)), target.Method, expires, headers);
     }
 }

@@ -211,7 +211,7 @@ public sealed class BlobFileTests : IDisposable
         var data = Data(length);
         using var destination = new MemoryStream();
 
-        var (copied, md5) = await BlobFile.CopyHashingAsync(new MemoryStream(data), destination, length, CancellationToken.None);
+        var (copied, md5, _) = await BlobFile.CopyHashingAsync(new MemoryStream(data), destination, length, null, CancellationToken.None);
 
         copied.Should().Be(length);
         md5.Should().Equal(MD5.HashData(data));
@@ -223,7 +223,7 @@ public sealed class BlobFileTests : IDisposable
     {
         using var destination = new MemoryStream();
 
-        var (_, md5) = await BlobFile.CopyHashingAsync(new MemoryStream(Encoding.ASCII.GetBytes("hello world")), destination, 100, CancellationToken.None);
+        var (_, md5, _) = await BlobFile.CopyHashingAsync(new MemoryStream(Encoding.ASCII.GetBytes("hello world")), destination, 100, null, CancellationToken.None);
 
         Etags.FromMd5(md5).Should().Be("5eb63bbbe01eeed093cb22bb8f5acdc3");
     }
@@ -233,7 +233,7 @@ public sealed class BlobFileTests : IDisposable
     {
         using var destination = new MemoryStream();
 
-        var act = () => BlobFile.CopyHashingAsync(new MemoryStream(Data(101)), destination, 100, CancellationToken.None);
+        var act = () => BlobFile.CopyHashingAsync(new MemoryStream(Data(101)), destination, 100, null, CancellationToken.None);
 
         (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.EntityTooLarge);
     }

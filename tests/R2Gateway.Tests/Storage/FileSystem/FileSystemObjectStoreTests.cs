@@ -41,7 +41,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         _store.PutObjectAsync(key, new MemoryStream(data), data.Length, options ?? new PutOptions(ObjectMetadata.None), None);
 
     private Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, byte[] data) =>
-        _store.UploadPartAsync(key, uploadId, partNumber, new MemoryStream(data), data.Length, None);
+        _store.UploadPartAsync(key, uploadId, partNumber, new MemoryStream(data), data.Length, null, None);
 
     private async Task<byte[]?> GetBytesAsync(string key)
     {
@@ -105,7 +105,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         var before = FilesOutsideRoot();
         var data = Bytes(10);
 
-        var uploadId = await _store.CreateMultipartUploadAsync(key, ObjectMetadata.None, None);
+        var uploadId = await _store.CreateMultipartUploadAsync(key, ObjectMetadata.None, null, None);
         var part = await UploadPartAsync(key, uploadId, 1, data);
         var info = await _store.CompleteMultipartUploadAsync(key, uploadId, [part], None);
 
@@ -268,9 +268,9 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     [Fact]
     public async Task A_part_body_that_fails_midway_leaves_no_temp_file_and_no_part()
     {
-        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, None);
+        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, null, None);
 
-        var act = () => _store.UploadPartAsync("k", uploadId, 1, new FailingStream(1000), null, None);
+        var act = () => _store.UploadPartAsync("k", uploadId, 1, new FailingStream(1000), null, null, None);
 
         await act.Should().ThrowAsync<IOException>();
         TempEntries().Should().BeEmpty();
@@ -287,7 +287,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
             [3] = Bytes(1000, 3),
         };
         var metadata = new ObjectMetadata(ContentType: "application/x-test");
-        var uploadId = await _store.CreateMultipartUploadAsync("big", metadata, None);
+        var uploadId = await _store.CreateMultipartUploadAsync("big", metadata, null, None);
         var uploaded = new List<UploadedPart>();
         foreach (var n in new[] { 3, 1, 2 })
         {
@@ -319,7 +319,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     [Fact]
     public async Task Complete_of_only_a_subset_of_the_uploaded_parts_uses_just_those()
     {
-        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, None);
+        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, null, None);
         await UploadPartAsync("k", uploadId, 1, Bytes(10, 1));
         var second = await UploadPartAsync("k", uploadId, 2, Bytes(20, 2));
 
@@ -333,7 +333,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     [Fact]
     public async Task Complete_with_a_small_first_part_is_EntityTooSmall_and_the_upload_survives()
     {
-        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, None);
+        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, null, None);
         var first = await UploadPartAsync("k", uploadId, 1, Bytes(100, 1));
         var second = await UploadPartAsync("k", uploadId, 2, Bytes(100, 2));
 
@@ -349,7 +349,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     [Fact]
     public async Task Complete_with_a_part_that_was_not_uploaded_is_InvalidPart()
     {
-        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, None);
+        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, null, None);
         var first = await UploadPartAsync("k", uploadId, 1, Bytes(100));
 
         var act = () => _store.CompleteMultipartUploadAsync("k", uploadId, [first, new UploadedPart(2, first.ETag)], None);
@@ -360,7 +360,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     [Fact]
     public async Task Re_uploading_a_part_replaces_it()
     {
-        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, None);
+        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, null, None);
         var old = await UploadPartAsync("k", uploadId, 1, Bytes(100, 1));
         var replacement = await UploadPartAsync("k", uploadId, 1, Bytes(30, 2));
 
@@ -379,7 +379,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     [Fact]
     public async Task ListParts_returns_parts_in_order_and_pages_with_the_marker()
     {
-        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, None);
+        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, null, None);
         foreach (var n in new[] { 5, 1, 3, 2, 4 })
         {
             await UploadPartAsync("k", uploadId, n, Bytes(n, n));
@@ -398,7 +398,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     [Fact]
     public async Task Abort_removes_the_upload_and_its_parts()
     {
-        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, None);
+        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, null, None);
         var part = await UploadPartAsync("k", uploadId, 1, Bytes(100));
 
         await _store.AbortMultipartUploadAsync("k", uploadId, None);
@@ -416,7 +416,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     [Fact]
     public async Task An_uploadId_used_with_another_key_is_NoSuchUpload()
     {
-        var uploadId = await _store.CreateMultipartUploadAsync("a", ObjectMetadata.None, None);
+        var uploadId = await _store.CreateMultipartUploadAsync("a", ObjectMetadata.None, null, None);
         var part = await UploadPartAsync("a", uploadId, 1, Bytes(10));
 
         var upload = () => UploadPartAsync("b", uploadId, 1, Bytes(10));
@@ -472,7 +472,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     [InlineData(10001)]
     public async Task UploadPart_with_a_part_number_outside_1_to_10000_is_InvalidArgument(int partNumber)
     {
-        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, None);
+        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, null, None);
 
         var act = () => UploadPartAsync("k", uploadId, partNumber, Bytes(10));
 
@@ -482,7 +482,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     [Fact]
     public async Task UploadPart_accepts_part_number_10000()
     {
-        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, None);
+        var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, null, None);
 
         var part = await UploadPartAsync("k", uploadId, 10000, Bytes(10));
 
@@ -495,10 +495,10 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     {
         var now = _clock.GetUtcNow();
         _clock.Now = now - TimeSpan.FromDays(8);
-        var old = await _store.CreateMultipartUploadAsync("old", ObjectMetadata.None, None);
+        var old = await _store.CreateMultipartUploadAsync("old", ObjectMetadata.None, null, None);
         await UploadPartAsync("old", old, 1, Bytes(10));
         _clock.Now = now - TimeSpan.FromDays(6);
-        var recent = await _store.CreateMultipartUploadAsync("recent", ObjectMetadata.None, None);
+        var recent = await _store.CreateMultipartUploadAsync("recent", ObjectMetadata.None, null, None);
         await UploadPartAsync("recent", recent, 1, Bytes(10));
         _clock.Now = now;
 
@@ -539,7 +539,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         for (var round = 0; round < 200; round++)
         {
             var key = $"race-{round}";
-            var uploadId = await _store.CreateMultipartUploadAsync(key, ObjectMetadata.None, None);
+            var uploadId = await _store.CreateMultipartUploadAsync(key, ObjectMetadata.None, null, None);
             var part = await UploadPartAsync(key, uploadId, 1, Bytes(1, round));
             using var barrier = new Barrier(2);
 
@@ -581,7 +581,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         {
             var key = $"race-{round}";
             var data = Bytes(1, round);
-            var uploadId = await _store.CreateMultipartUploadAsync(key, ObjectMetadata.None, None);
+            var uploadId = await _store.CreateMultipartUploadAsync(key, ObjectMetadata.None, null, None);
             var part = await UploadPartAsync(key, uploadId, 1, data);
             using var barrier = new Barrier(callers);
 
