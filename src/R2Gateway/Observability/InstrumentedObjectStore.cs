@@ -9,16 +9,16 @@ namespace R2Gateway.Observability;
 /// and as a duration by operation, store and error type; successful multipart steps are counted.</summary>
 public sealed class InstrumentedObjectStore(IObjectStore inner, string store, GatewayMetrics metrics, KeyInSpans keyInSpans) : IObjectStore
 {
-    public async Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, CancellationToken cancellationToken)
+    public async Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, ChecksumAlgorithm? checksumAlgorithm, CancellationToken cancellationToken)
     {
-        var uploadId = await RunAsync("create_multipart_upload", key, () => inner.CreateMultipartUploadAsync(key, metadata, cancellationToken));
+        var uploadId = await RunAsync("create_multipart_upload", key, () => inner.CreateMultipartUploadAsync(key, metadata, checksumAlgorithm, cancellationToken));
         metrics.UploadCreated();
         return uploadId;
     }
 
-    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, CancellationToken cancellationToken)
+    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, ObjectChecksum? checksum, CancellationToken cancellationToken)
     {
-        var part = await RunAsync("upload_part", key, () => inner.UploadPartAsync(key, uploadId, partNumber, body, contentLength, cancellationToken));
+        var part = await RunAsync("upload_part", key, () => inner.UploadPartAsync(key, uploadId, partNumber, body, contentLength, checksum, cancellationToken));
         metrics.PartUploaded();
         return part;
     }
