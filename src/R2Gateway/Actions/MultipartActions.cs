@@ -42,8 +42,13 @@ public static class MultipartActions
             return ContractErrors.InvalidArgument("Missing request body");
         }
 
+        if (!RequestBodies.TryReadContentMd5(context.Request, out var contentMd5))
+        {
+            return ContractErrors.InvalidArgument(RequestBodies.BadContentMd5);
+        }
+
         RequestBodies.Limit(context, MultipartRules.MaxPartSize, "A part");
-        var part = await store.UploadPartAsync(key.Required(), uploadId, number, context.Request.Body, context.Request.ContentLength, cancellationToken);
+        var part = await store.UploadPartAsync(key.Required(), uploadId, number, context.Request.Body, context.Request.ContentLength, contentMd5, cancellationToken);
         context.Response.Headers.ETag = Etags.Quote(part.ETag); // as S3 answers: browsers using presigned part URLs read it
         return TypedResults.Ok(new UploadedPartResponse(part.PartNumber, part.ETag));
     }

@@ -25,7 +25,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
             return (await s3.InitiateMultipartUploadAsync(request, cancellationToken)).UploadId;
         }, cancellationToken);
 
-    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, CancellationToken cancellationToken)
+    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, byte[]? contentMd5, CancellationToken cancellationToken)
     {
         MultipartRules.EnsurePartNumber(partNumber);
         await using var spooled = await SpoolIfUnknownLengthAsync(body, contentLength, cancellationToken);
@@ -38,6 +38,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
             InputStream = spooled.Stream,
             PartSize = spooled.Length,
             DisablePayloadSigning = true,
+            MD5Digest = contentMd5 is null ? null : Convert.ToBase64String(contentMd5),
         }, cancellationToken), cancellationToken, noSuchKeyIsNoSuchUpload: true);
         return new UploadedPart(partNumber, Etags.Normalize(response.ETag));
     }
