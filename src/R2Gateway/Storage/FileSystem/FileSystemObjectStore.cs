@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Microsoft.Win32.SafeHandles;
 
@@ -16,6 +17,7 @@ namespace R2Gateway.Storage.FileSystem;
 /// parts/&lt;uploadId&gt;/                 a completed upload's directory, moved here whole by complete
 /// tmp/                              everything is written here first, then renamed into place
 /// locks/ab.lock                     flock stripes that serialise commits to a key
+/// index.db (+ -wal, -shm)           the listing index (SQLite, WAL), rebuilt from objects/ when needed
 /// </code>
 /// File names come from hashes and random ids, never from keys, so no key can name a path.
 /// Complete copies nothing: it moves the upload's directory to parts/ and commits a manifest with one
@@ -29,6 +31,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     private const string CompleteLock = "complete.lock";
     private const string DeletedSuffix = ".deleted";
     private const string PinFile = "readers.pin";
+    private const string RetiredFile = "retired";
     private const string PartsProperty = "partsId";
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
@@ -40,9 +43,13 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     private readonly string _parts;
     private readonly string _tmp;
     private readonly string _locks;
+    private readonly ObjectIndex _index;
+    private readonly ILogger _logger;
 
-    public FileSystemObjectStore(IOptions<FileSystemStoreOptions> options, IOptions<StorageOptions> storage, TimeProvider clock)
+    public FileSystemObjectStore(
+        IOptions<FileSystemStoreOptions> options, IOptions<StorageOptions> storage, TimeProvider clock, ILogger<FileSystemObjectStore>? logger = null)
     {
+        _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _options = options.Value;
         _maxObjectSize = storage.Value.MaxObjectSize;
         _clock = clock;
@@ -56,6 +63,9 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         {
             Directory.CreateDirectory(dir);
         }
+
+        _index = new ObjectIndex(root);
+        EnsureIndex();
     }
 
     public Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, CancellationToken cancellationToken)
@@ -121,7 +131,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
             try
             {
-                replaced = Commit(key, temp, _ => { });
+                replaced = Commit(key, temp, objectInfo, _ => { });
             }
             finally
             {
@@ -185,7 +195,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         try
         {
             using var locked = await FileLock.AcquireAsync(KeyLockPath(key), LockTimeout, cancellationToken);
-            replaced = Commit(key, temp, current => CheckPreconditions(current, options));
+            replaced = Commit(key, temp, info, current => CheckPreconditions(current, options));
         }
         finally
         {
@@ -274,6 +284,8 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         {
             var path = ObjectPath(key);
             replaced = ReadRecord(path);
+            IndexWrite(() => _index.MarkPending(key));
+            Retire(replaced);
             try
             {
                 File.Delete(path);
@@ -282,6 +294,8 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             {
                 // never stored
             }
+
+            IndexSettle(() => _index.Set(key, null));
         }
 
         Reclaim(replaced);
@@ -289,19 +303,160 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
     public Task<ObjectListing> ListObjectsAsync(ListRequest request, CancellationToken cancellationToken)
     {
-        // The layout is hashed, so a listing reads every object's trailer: fine for an embedded store.
-        var all = new List<ObjectInfo>();
-        foreach (var path in Directory.EnumerateFiles(_objects, "*", SearchOption.AllDirectories))
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (ReadInfo(path) is { } info && info.Key.StartsWith(request.Prefix, StringComparison.Ordinal))
+            return Task.FromResult(_index.List(request, ResolvePending, (key, e) => LogCorruptEntry(_logger, key, e)));
+        }
+        catch (SqliteException e)
+        {
+            // Listing keeps working, slowly, until the index is repaired (index rebuild, or a restart).
+            LogIndexUnusable(_logger, e);
+            return Task.FromResult(Listing.Page(ScanObjects(), request));
+        }
+    }
+
+    /// <summary>Rebuilds the listing index from the object files; returns how many objects it holds.
+    /// Safe while other processes serve the root: each lock stripe is read under its lock.</summary>
+    public int RebuildIndex()
+    {
+        using var rebuilding = FileLock.AcquireAsync(Path.Combine(_locks, "index.lock"), TimeSpan.FromHours(1), CancellationToken.None).GetAwaiter().GetResult();
+        return RebuildIndexLocked();
+    }
+
+    private int RebuildIndexLocked()
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var count = _index.Rebuild(StripesUnderLock());
+        LogIndexRebuilt(_logger, count, started.Elapsed.TotalSeconds);
+        return count;
+    }
+
+    /// <summary>Opens the index, and rebuilds it when it is missing, from another version, or damaged.</summary>
+    private void EnsureIndex()
+    {
+        try
+        {
+            if (_index.Open())
             {
-                all.Add(info);
+                return;
             }
         }
+        catch (SqliteException e)
+        {
+            LogIndexUnusable(_logger, e);
+        }
 
-        return Task.FromResult(Listing.Page(all, request));
+        using var rebuilding = FileLock.AcquireAsync(Path.Combine(_locks, "index.lock"), TimeSpan.FromHours(1), CancellationToken.None).GetAwaiter().GetResult();
+        try
+        {
+            if (_index.Open())
+            {
+                return; // another process built it meanwhile
+            }
+        }
+        catch (SqliteException)
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                if (File.Exists(_index.Path + suffix))
+                {
+                    File.Move(_index.Path + suffix, $"{_index.Path}.damaged-{_clock.GetUtcNow():yyyyMMddHHmmss}{suffix}", overwrite: true);
+                }
+            }
+
+            _index.Open();
+        }
+
+        RebuildIndexLocked();
     }
+
+    /// <summary>The objects' infos, one lock stripe (objects/ab/) at a time, read and handed on while that
+    /// stripe's lock is held, so no writer commits between reading a file and indexing it.</summary>
+    private IEnumerable<IReadOnlyList<ObjectInfo>> StripesUnderLock()
+    {
+        foreach (var stripe in Directory.EnumerateDirectories(_objects))
+        {
+            using var locked = FileLock.AcquireAsync(Path.Combine(_locks, $"{Path.GetFileName(stripe)}.lock"), LockTimeout, CancellationToken.None).GetAwaiter().GetResult();
+            yield return ReadAll(stripe).ToList();
+        }
+    }
+
+    private IEnumerable<ObjectInfo> ScanObjects() => ReadAll(_objects);
+
+    /// <summary>Every readable object under <paramref name="dir"/>; one that cannot be read is logged and skipped.</summary>
+    private IEnumerable<ObjectInfo> ReadAll(string dir)
+    {
+        foreach (var path in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
+        {
+            ObjectInfo? info = null;
+            try
+            {
+                info = ReadInfo(path);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                LogCorruptObject(_logger, path, e);
+            }
+
+            if (info is not null)
+            {
+                yield return info;
+            }
+        }
+    }
+
+    /// <summary>What a pending index row's object file holds. Under the key's lock (when free) the row
+    /// is corrected too; when a writer holds it, the row is its to settle.</summary>
+    private ObjectInfo? ResolvePending(string key)
+    {
+        using var locked = FileLock.TryAcquire(KeyLockPath(key));
+        var info = ReadInfo(ObjectPath(key));
+        if (locked is not null)
+        {
+            IndexSettle(() => _index.Set(key, info));
+        }
+
+        return info;
+    }
+
+    /// <summary>An index write before a commit: if it fails, nothing is committed.</summary>
+    private static void IndexWrite(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (SqliteException e)
+        {
+            throw new StoreException(StoreErrorCode.ServiceUnavailable, "The store's listing index cannot be written now; nothing was changed. Try again.", e);
+        }
+    }
+
+    /// <summary>An index write after a commit: if it fails, the row stays pending and listings check it.</summary>
+    private void IndexSettle(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (SqliteException e)
+        {
+            LogIndexUnusable(_logger, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped the listing index entry for key {Key}: it cannot be read")]
+    private static partial void LogCorruptEntry(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped object file {Path}: it cannot be read")]
+    private static partial void LogCorruptObject(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The listing index cannot be used; listing scans the object files until it is rebuilt (index rebuild)")]
+    private static partial void LogIndexUnusable(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt the listing index from the object files: {Count} objects in {Seconds:0.0} s")]
+    private static partial void LogIndexRebuilt(ILogger logger, int count, double seconds);
 
     public Task CheckHealthAsync(CancellationToken cancellationToken)
     {
@@ -396,14 +551,33 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
     /// <summary>Renames a finished temp blob onto the key, after <paramref name="check"/> has seen the
     /// object it replaces. The caller holds the key's lock. Returns the replaced version, to reclaim.</summary>
-    private StoredRecord? Commit(string key, string temp, Action<ObjectInfo?> check)
+    private StoredRecord? Commit(string key, string temp, ObjectInfo info, Action<ObjectInfo?> check)
     {
         var target = ObjectPath(key);
         var current = ReadRecord(target);
         check(current?.Info);
+        IndexWrite(() => _index.Stage(key, info));
+        Retire(current);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.Move(temp, target, overwrite: true);
+        IndexSettle(() => _index.Settle(key));
         return current;
+    }
+
+    /// <summary>Marks a version's parts as garbage once nothing refers to them, before the version is
+    /// replaced: unreferenced parts without the mark are a complete cut short, which is undone instead.</summary>
+    private void Retire(StoredRecord? current)
+    {
+        if (current?.PartsId is { } id)
+        {
+            try
+            {
+                File.Create(Path.Combine(_parts, id, RetiredFile)).Dispose();
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+        }
     }
 
     private async Task<string> WriteManifestAsync(PartManifest manifest, ObjectInfo info, string partsId, CancellationToken cancellationToken)
@@ -522,9 +696,18 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
                 // Under the key's lock no complete is between moving this directory and committing it.
                 using var locked = FileLock.TryAcquire(KeyLockPath(key));
-                if (locked is not null && ReadRecord(ObjectPath(key))?.PartsId != id)
+                if (locked is null || ReadRecord(ObjectPath(key))?.PartsId == id)
+                {
+                    continue; // busy, or the object's current parts
+                }
+
+                if (File.Exists(Path.Combine(dir, RetiredFile)))
                 {
                     TryRemoveParts(dir);
+                }
+                else
+                {
+                    Directory.Move(dir, UploadDir(id)); // a complete cut short: the upload is back, and expires as usual
                 }
             }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
@@ -592,11 +775,47 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw NoSuchUpload();
+            if (!TryRestoreUpload(key, uploadId))
+            {
+                throw NoSuchUpload();
+            }
+
+            return OpenUpload(key, uploadId);
         }
 
         // An uploadId is bound to the key it was created for.
         return upload.Key == key ? (dir, upload) : throw NoSuchUpload();
+    }
+
+    /// <summary>Undoes a complete cut short between moving the upload's directory to parts/ and
+    /// committing its manifest: the directory goes back to uploads/, so the upload can be completed
+    /// again (or expires as usual). False when there is nothing to undo.</summary>
+    private bool TryRestoreUpload(string key, string uploadId)
+    {
+        var moved = Path.Combine(_parts, uploadId);
+        try
+        {
+            if (File.Exists(Path.Combine(moved, RetiredFile))
+                || BlobFile.ReadJson<UploadRecord>(Path.Combine(moved, UploadManifest)).Key != key)
+            {
+                return false;
+            }
+
+            // Under the key's lock no complete is between moving this directory and committing it.
+            using var locked = FileLock.TryAcquire(KeyLockPath(key))
+                ?? throw new StoreException(StoreErrorCode.Conflict, "This upload is being completed by another request.");
+            if (ReadRecord(ObjectPath(key))?.PartsId == uploadId || File.Exists(Path.Combine(moved, RetiredFile)))
+            {
+                return false; // completed
+            }
+
+            Directory.Move(moved, UploadDir(uploadId));
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Takes the upload's completion lock: only one complete or abort runs at a time, and one

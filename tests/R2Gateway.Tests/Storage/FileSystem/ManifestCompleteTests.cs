@@ -160,20 +160,58 @@ public sealed class ManifestCompleteTests : IDisposable
         Directory.GetFiles(Path.Combine(_dir.Path, "parts"), "*.part", SearchOption.AllDirectories).Should().ContainSingle();
     }
 
+    /// <summary>The state a kill -9 leaves between moving an upload's directory to parts/ and committing its manifest.</summary>
+    private async Task<(string UploadId, UploadedPart Part)> CompleteCutShortAsync(string key)
+    {
+        var uploadId = await _store.CreateMultipartUploadAsync(key, ObjectMetadata.None, None);
+        var part = await _store.UploadPartAsync(key, uploadId, 1, new MemoryStream(Random(10)), 10, null, None);
+        Directory.Move(Path.Combine(_dir.Path, "uploads", uploadId), Path.Combine(_dir.Path, "parts", uploadId));
+        return (uploadId, part);
+    }
+
     [Fact]
-    public async Task Sweep_removes_parts_a_crash_left_without_a_manifest_and_keeps_those_in_use()
+    public async Task A_complete_cut_short_before_its_commit_leaves_the_old_object_and_can_be_completed_again()
+    {
+        await _store.PutObjectAsync("k", new MemoryStream([1, 2, 3]), 3, new PutOptions(ObjectMetadata.None), None);
+        var (uploadId, part) = await CompleteCutShortAsync("k");
+
+        var restarted = NewStore();
+
+        (await GetAsync("k")).Should().Equal(1, 2, 3);
+        (await restarted.CompleteMultipartUploadAsync("k", uploadId, [part], None)).Size.Should().Be(10);
+        var again = () => restarted.CompleteMultipartUploadAsync("k", uploadId, [part], None);
+        (await again.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
+        (await GetAsync("k")).Should().HaveCount(10);
+    }
+
+    [Fact]
+    public async Task Sweep_returns_a_complete_cut_short_to_the_uploads_and_keeps_parts_in_use()
     {
         var (data, _) = await MultipartAsync("live", 5 * MiB, 5);
-
-        // A crash between moving an upload's directory to parts/ and committing its manifest.
-        var uploadId = await _store.CreateMultipartUploadAsync("crashed", ObjectMetadata.None, None);
-        await _store.UploadPartAsync("crashed", uploadId, 1, new MemoryStream(Random(10)), 10, null, None);
-        Directory.Move(Path.Combine(_dir.Path, "uploads", uploadId), Path.Combine(_dir.Path, "parts", uploadId));
+        var (uploadId, _) = await CompleteCutShortAsync("crashed");
 
         NewStore().Sweep(_clock.GetUtcNow() - TimeSpan.FromDays(7));
 
         PartDirectories().Should().Be(1);
         (await GetAsync("live")).Should().Equal(data);
+        (await _store.ListPartsAsync("crashed", uploadId, 0, 1000, None)).Parts.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Sweep_removes_the_parts_of_a_version_replaced_just_before_a_crash()
+    {
+        await MultipartAsync("k", 5 * MiB, 1);
+        var old = Directory.GetDirectories(Path.Combine(_dir.Path, "parts")).Single();
+        await using (await _store.GetObjectAsync("k", None))
+        {
+            await _store.PutObjectAsync("k", new MemoryStream([1]), 1, new PutOptions(ObjectMetadata.None), None);
+        }
+
+        Directory.Exists(old).Should().BeTrue("a reader held it when it was replaced");
+        NewStore().Sweep(_clock.GetUtcNow());
+
+        Directory.Exists(old).Should().BeFalse();
+        (await GetAsync("k")).Should().Equal(1);
     }
 
     [Fact]
