@@ -30,7 +30,7 @@ public sealed class ObjectIndexTests : IDisposable
     private Task<ObjectInfo> PutAsync(string key, params byte[] data) =>
         _store.PutObjectAsync(key, new MemoryStream(data), data.Length, new PutOptions(ObjectMetadata.None), None);
 
-    private async Task<List<string>> AllKeysAsync(FileSystemObjectStore store, string prefix = "")
+    private static async Task<List<string>> AllKeysAsync(FileSystemObjectStore store, string prefix = "")
     {
         var keys = new List<string>();
         string? cursor = null;
