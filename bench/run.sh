@@ -15,6 +15,7 @@
 #   BENCH_LABEL      label for the results header (default: the extra gateway args, or "defaults")
 #   BENCH_STORE=s3   measure the S3 store against a throwaway real S3 server (Ceph radosgw over TLS,
 #                    scripts/s3-test-server.sh), with a direct `aws s3 cp` to it as the reference
+#   BENCH_QUICK=1    skip the single put, the 4-in-flight multipart and the get (the busy-machine run)
 #   BENCH_MANY_PARTS number of parts for the many-part complete (default 10000; filesystem store only)
 #   BENCH_LIST_OBJECTS objects in the bucket for the listing scenarios (default 100000; filesystem only)
 #
@@ -222,6 +223,7 @@ if [[ "$STORE" == s3 ]]; then
 fi
 
 # ---------------------------------------------------------------- single put
+if [[ "${BENCH_QUICK:-0}" != 1 ]]; then
 start_gateway
 START_RSS="$(kib_to_mib "$(proc_kib VmRSS)")"
 sync # every timed scenario starts with no dirty pages left over from the one before
@@ -239,6 +241,7 @@ row "single put (curl -T)" "$SIZE" "$(secs "$t0" "$t1")" "$(kib_to_mib "$(proc_k
 log "single put ok: etag $PUT_ETAG"
 stop_gateway
 remove_object bench/single
+fi
 
 # ---------------------------------------------------------------- multipart
 # upload_part <key> <uploadId> <partNumber> <offset> <length> <outfile>
@@ -316,6 +319,7 @@ multipart() {
 
 multipart 2
 multipart 2 $((SIZE_MIB / 2)) # two halves in parallel: can both cores hash at once?
+if [[ "${BENCH_QUICK:-0}" != 1 ]]; then
 multipart 4
 
 # ---------------------------------------------------------------- get
@@ -328,6 +332,7 @@ t1=$(now)
 [[ "$code" == 200 && "$got_size" == "$SIZE" ]] || die "GET returned $code with $got_size bytes"
 row "get (curl -o /dev/null)" "$SIZE" "$(secs "$t0" "$t1")" "$(kib_to_mib "$(proc_kib VmHWM)")"
 stop_gateway
+fi
 
 # ---------------------------------------------------------------- many parts, listing (filesystem store)
 # median_ms <n> <curl args...>: runs the request n times (after one warm-up), prints the median in ms
@@ -344,12 +349,12 @@ if [[ "$STORE" == filesystem ]]; then
   start_gateway
   id="$(curl -sS --fail-with-body -X POST "$BASE/bench/many-parts?action=mpu-create" | jq -r .uploadId)"
   part_etag="$(python3 "$REPO/bench/populate.py" parts "$DATA" "$id" "$MANY" 5)"
-  body="$(python3 -c "import json,sys; print(json.dumps({'parts': [{'partNumber': n, 'etag': sys.argv[1]} for n in range(1, int(sys.argv[2]) + 1)]}))" "$part_etag" "$MANY")"
+  python3 -c "import json,sys; print(json.dumps({'parts': [{'partNumber': n, 'etag': sys.argv[1]} for n in range(1, int(sys.argv[2]) + 1)]}))" "$part_etag" "$MANY" >"$WORK/many-parts.json"
   expect="$(python3 -c "import hashlib,sys; print(hashlib.md5(bytes.fromhex(sys.argv[1]) * int(sys.argv[2])).hexdigest() + '-' + sys.argv[2])" "$part_etag" "$MANY")"
   sync
   t0=$(now)
   complete="$(curl -sS --fail-with-body --max-time "$CURL_MAX" -X POST -H 'Content-Type: application/json' \
-    --data-binary "$body" "$BASE/bench/many-parts?action=mpu-complete&uploadId=$id")" || die "many-part complete: $complete"
+    --data-binary @"$WORK/many-parts.json" "$BASE/bench/many-parts?action=mpu-complete&uploadId=$id")" || die "many-part complete: $complete"
   t1=$(now)
   [[ "$(jq -r .etag <<<"$complete")" == "$expect" ]] || die "many-part etag $(jq -r .etag <<<"$complete") != $expect"
   op "mpu-complete of $MANY parts of 5 MiB ($(jq -r .size <<<"$complete") bytes, sparse)" "$(secs "$t0" "$t1")" "$(kib_to_mib "$(proc_kib VmHWM)")"
