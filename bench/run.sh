@@ -15,8 +15,14 @@
 #   BENCH_LABEL      label for the results header (default: the extra gateway args, or "defaults")
 #   BENCH_STORE=s3   measure the S3 store against a throwaway real S3 server (Ceph radosgw over TLS,
 #                    scripts/s3-test-server.sh), with a direct `aws s3 cp` to it as the reference
+#   BENCH_QUICK=1    skip the single put, the 4-in-flight multipart and the get (the busy-machine run)
+#   BENCH_MANY_PARTS number of parts for the many-part complete (default 10000; filesystem store only)
+#   BENCH_LIST_OBJECTS objects in the bucket for the listing scenarios (default 100000; filesystem only)
 #
-# Scenarios: md5sum (reference), single put, single put with x-amz-checksum-sha256, multipart with 2 and 4 parts in flight, get.
+# Scenarios: md5sum (reference), single put, single put with x-amz-checksum-sha256, multipart with 2 and 4 parts in flight, 2 parts of half
+# the file in parallel, get; then (filesystem store) mpu-complete of BENCH_MANY_PARTS sparse 5 MiB
+# parts written straight into an upload (bench/populate.py), index rebuild, and list pages among
+# BENCH_LIST_OBJECTS objects written straight into the root.
 # The gateway is restarted (same data root) before every scenario, so the peak RSS (VmHWM of the
 # dotnet process) reported for a scenario belongs to that scenario alone.
 # Results: printed as a markdown table and written to bench/results/latest.md (gitignored).
@@ -180,6 +186,9 @@ BUSY_START="$(cpu_busy)"
 START_RSS=""
 # row <scenario> <bytes> <seconds> <peak rss MiB>
 row() { ROWS+=("$1|$2|$3|$4"); }
+OPS=()
+# op <operation> <seconds> <peak rss MiB>: timings where a throughput means nothing
+op() { OPS+=("$1|$2|$3"); }
 
 # ---------------------------------------------------------------- S3 store (optional)
 # remove_object <key>: frees the test server's in-memory store between scenarios
@@ -214,6 +223,7 @@ if [[ "$STORE" == s3 ]]; then
 fi
 
 # ---------------------------------------------------------------- single put
+if [[ "${BENCH_QUICK:-0}" != 1 ]]; then
 start_gateway
 START_RSS="$(kib_to_mib "$(proc_kib VmRSS)")"
 sync # every timed scenario starts with no dirty pages left over from the one before
@@ -231,6 +241,7 @@ row "single put (curl -T)" "$SIZE" "$(secs "$t0" "$t1")" "$(kib_to_mib "$(proc_k
 log "single put ok: etag $PUT_ETAG"
 stop_gateway
 remove_object bench/single
+fi
 
 # ---------------------------------------------------------------- single put with a SHA-256
 # The same put with x-amz-checksum-sha256: the gateway hashes SHA-256 beside MD5 and checks it.
@@ -260,9 +271,10 @@ upload_part() {
       -T - "$BASE/$key?action=mpu-uploadpart&uploadId=$id&partNumber=$n" >"$out"
 }
 
-# multipart <parallelism>
+# multipart <parallelism> [part MiB]
 multipart() {
-  local par=$1 key="bench/mpu-$1" id parts_dir="$WORK/parts-$1"
+  local par=$1 part_mib=${2:-$PART_MIB}
+  local PART=$((part_mib * 1024 * 1024)) key="bench/mpu-$1-$part_mib" id parts_dir="$WORK/parts-$1-$part_mib"
   mkdir -p "$parts_dir"
   start_gateway
   local t0 t1 t2
@@ -307,8 +319,9 @@ multipart() {
   [[ "$(jq -r .etag <<<"$complete")" == "$expect" ]] || die "multipart etag $(jq -r .etag <<<"$complete") != $expect"
   [[ "$(jq -r .size <<<"$complete")" == "$SIZE" ]] || die "multipart size mismatch: $complete"
 
-  row "multipart, ${PART_MIB} MiB parts, $par in flight" "$SIZE" "$(secs "$t0" "$t2")" "$(kib_to_mib "$(proc_kib VmHWM)")"
-  NOTES+=("multipart $par in flight: $n parts in $(secs "$t0" "$t1") s ($(mibps "$SIZE" "$(secs "$t0" "$t1")") MiB/s), mpu-complete $(secs "$t1" "$t2") s")
+  row "multipart, ${part_mib} MiB parts, $par in flight, + complete" "$SIZE" "$(secs "$t0" "$t2")" "$(kib_to_mib "$(proc_kib VmHWM)")"
+  op "mpu-complete of ${SIZE_MIB} MiB in $n parts ($par in flight before)" "$(secs "$t1" "$t2")" "$(kib_to_mib "$(proc_kib VmHWM)")"
+  NOTES+=("multipart $par in flight, ${part_mib} MiB parts: $n parts in $(secs "$t0" "$t1") s ($(mibps "$SIZE" "$(secs "$t0" "$t1")") MiB/s), mpu-complete $(secs "$t1" "$t2") s")
   stop_gateway
 
   # Correctness of the assembled object: its bytes hash to the file's md5 (not timed).
@@ -318,10 +331,12 @@ multipart() {
   [[ "$got" == "$FILE_MD5" ]] || die "GET $key md5 $got != $FILE_MD5"
   log "multipart x$par ok: etag $expect, GET md5 matches"
   stop_gateway
-  ((par == 4)) || remove_object "$key" # the last one stays for the get scenario
+  [[ "$key" == bench/mpu-4-$PART_MIB ]] || remove_object "$key" # the last one stays for the get scenario
 }
 
 multipart 2
+multipart 2 $((SIZE_MIB / 2)) # two halves in parallel: can both cores hash at once?
+if [[ "${BENCH_QUICK:-0}" != 1 ]]; then
 multipart 4
 
 # ---------------------------------------------------------------- get
@@ -329,11 +344,74 @@ start_gateway
 sync
 t0=$(now)
 read -r code got_size < <(curl -sS --max-time "$CURL_MAX" -o /dev/null -w '%{http_code} %{size_download}\n' \
-  "$BASE/bench/mpu-4?action=get")
+  "$BASE/bench/mpu-4-$PART_MIB?action=get")
 t1=$(now)
 [[ "$code" == 200 && "$got_size" == "$SIZE" ]] || die "GET returned $code with $got_size bytes"
 row "get (curl -o /dev/null)" "$SIZE" "$(secs "$t0" "$t1")" "$(kib_to_mib "$(proc_kib VmHWM)")"
 stop_gateway
+fi
+
+# ---------------------------------------------------------------- many parts, listing (filesystem store)
+# median_ms <n> <curl args...>: runs the request n times (after one warm-up), prints the median in ms
+median_ms() {
+  local n=$1; shift
+  curl -sS --fail -o /dev/null --max-time 60 "$@" || die "request failed: $*"
+  for _ in $(seq 1 "$n"); do
+    curl -sS --fail -o /dev/null --max-time 60 -w '%{time_total}\n' "$@"
+  done | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", 1000 * a[int((NR + 1) / 2)] }'
+}
+
+if [[ "$STORE" == filesystem ]]; then
+  MANY="${BENCH_MANY_PARTS:-10000}"
+  start_gateway
+  id="$(curl -sS --fail-with-body -X POST "$BASE/bench/many-parts?action=mpu-create" | jq -r .uploadId)"
+  part_etag="$(python3 "$REPO/bench/populate.py" parts "$DATA" "$id" "$MANY" 5)"
+  python3 -c "import json,sys; print(json.dumps({'parts': [{'partNumber': n, 'etag': sys.argv[1]} for n in range(1, int(sys.argv[2]) + 1)]}))" "$part_etag" "$MANY" >"$WORK/many-parts.json"
+  expect="$(python3 -c "import hashlib,sys; print(hashlib.md5(bytes.fromhex(sys.argv[1]) * int(sys.argv[2])).hexdigest() + '-' + sys.argv[2])" "$part_etag" "$MANY")"
+  sync
+  t0=$(now)
+  complete="$(curl -sS --fail-with-body --max-time "$CURL_MAX" -X POST -H 'Content-Type: application/json' \
+    --data-binary @"$WORK/many-parts.json" "$BASE/bench/many-parts?action=mpu-complete&uploadId=$id")" || die "many-part complete: $complete"
+  t1=$(now)
+  [[ "$(jq -r .etag <<<"$complete")" == "$expect" ]] || die "many-part etag $(jq -r .etag <<<"$complete") != $expect"
+  op "mpu-complete of $MANY parts of 5 MiB ($(jq -r .size <<<"$complete") bytes, sparse)" "$(secs "$t0" "$t1")" "$(kib_to_mib "$(proc_kib VmHWM)")"
+  # The last 16 bytes come from the last part, through the manifest.
+  tail_bytes="$(curl -sS --fail -r -16 "$BASE/bench/many-parts?action=get" | xxd -p)"
+  [[ "$tail_bytes" == 00000000000000000000000000000000 ]] || die "range read of the many-part object: $tail_bytes"
+  t0=$(now)
+  curl -sS --fail -o /dev/null -X DELETE "$BASE/bench/many-parts?action=delete" || die "delete of the many-part object"
+  t1=$(now)
+  op "delete of that object (reclaims its $MANY parts)" "$(secs "$t0" "$t1")" "-"
+  [[ ! -e "$DATA/parts/$id" ]] || die "the deleted object's parts are still in $DATA/parts/$id"
+  stop_gateway
+
+  LIST_N="${BENCH_LIST_OBJECTS:-100000}"
+  log "writing $LIST_N objects straight into the root"
+  t0=$(now)
+  python3 "$REPO/bench/populate.py" objects "$DATA" "$LIST_N" "many/"
+  t1=$(now)
+  NOTES+=("$LIST_N objects written by bench/populate.py in $(secs "$t0" "$t1") s (not through the gateway)")
+  sync
+  t0=$(now)
+  rebuild_out="$(cd "$WORK/publish" && ASPNETCORE_ENVIRONMENT=Production dotnet R2Gateway.dll index rebuild --Storage:FileSystem:Root="$DATA" 2>&1)" \
+    || die "index rebuild: $rebuild_out"
+  t1=$(now)
+  indexed="$(grep -o 'Indexed [0-9]* objects' <<<"$rebuild_out" | cut -d' ' -f2)"
+  ((${indexed:-0} >= LIST_N)) || die "index rebuild did not index them all: $rebuild_out"
+  op "index rebuild of $indexed objects (dotnet R2Gateway.dll index rebuild, incl. startup)" "$(secs "$t0" "$t1")" "-"
+  start_gateway
+  curl -sS --fail -o /dev/null -T - -H 'Content-Type: application/octet-stream' "$BASE/needle/one?action=put" <<<"x"
+  first="$(curl -sS --fail "$BASE/?action=list&prefix=many/&limit=1000")"
+  [[ "$(jq '.objects | length' <<<"$first")" == 1000 && "$(jq -r .truncated <<<"$first")" == true ]] || die "list page: $(head -c 300 <<<"$first")"
+  cursor="$(jq -r .cursor <<<"$first")"
+  op "list: first 1,000-key page among $LIST_N objects (median of 5)" "$(awk -v m="$(median_ms 5 "$BASE/?action=list&prefix=many/&limit=1000")" 'BEGIN { printf "%.3f", m / 1000 }')" "-"
+  op "list: a following 1,000-key page (cursor) (median of 5)" "$(awk -v m="$(median_ms 5 "$BASE/?action=list&prefix=many/&limit=1000&cursor=$cursor")" 'BEGIN { printf "%.3f", m / 1000 }')" "-"
+  one="$(curl -sS --fail "$BASE/?action=list&prefix=needle/")"
+  [[ "$(jq -c '[.objects[].key]' <<<"$one")" == '["needle/one"]' ]] || die "one-key prefix: $one"
+  op "list: a prefix holding one key among $LIST_N objects (median of 5)" "$(awk -v m="$(median_ms 5 "$BASE/?action=list&prefix=needle/")" 'BEGIN { printf "%.3f", m / 1000 }')" "-"
+  op "list: delimiter / at the root, 2 prefixes (median of 5)" "$(awk -v m="$(median_ms 5 "$BASE/?action=list&prefix=&delimiter=/")" 'BEGIN { printf "%.3f", m / 1000 }')" "$(kib_to_mib "$(proc_kib VmHWM)")"
+  stop_gateway
+fi
 
 # ---------------------------------------------------------------- report
 {
@@ -349,6 +427,16 @@ stop_gateway
   echo "- peak RSS = VmHWM of the dotnet process; the gateway is restarted before each scenario (RSS right after startup: ${START_RSS} MiB)."
   echo "- \`sync\` runs (untimed) before each scenario; the test file stays in the page cache throughout."
   echo "- multipart time = mpu-create + all parts + mpu-complete; parts are streamed from the file with dd | curl."
+  if ((${#OPS[@]})); then
+    echo
+    echo "| operation | seconds | gateway peak RSS (MiB) |"
+    echo "|---|---:|---:|"
+    for r in "${OPS[@]}"; do
+      IFS='|' read -r name s rss <<<"$r"
+      echo "| $name | $s | $rss |"
+    done
+    echo
+  fi
   for note in "${NOTES[@]}"; do echo "- $note"; done
   echo "- machine: $(nproc) cores, $(free -h | awk '/^Mem:/ { print $2 }') RAM; temp dir on $(df -h "$WORK" | awk 'NR == 2 { print $1 " (" $2 ")" }')."
   echo "- load average (1/5/15 min) at start: ${LOAD_START}; at end: $(cut -d' ' -f1-3 /proc/loadavg); CPU busy in the second before the run: ${BUSY_START}%."

@@ -12,7 +12,7 @@ public sealed class PartPlanTests
     [InlineData(64 * Units.MiB, 8)]
     [InlineData(78 * GiB, 8)] // 10,000 parts of 8 MiB
     [InlineData(100 * GiB, 11)]
-    [InlineData(5 * 1024 * GiB, 525)] // 5 TiB: the largest object R2 stores
+    [InlineData(5 * 1024 * GiB - 5 * GiB, 524)] // 5 TiB − 5 GiB: the largest object R2 stores
     public void The_default_part_size_is_8_MiB_or_the_whole_MiB_that_keeps_the_file_within_10000_parts(long fileSize, long expectedMiB)
     {
         var partSize = PartPlan.DefaultPartSize(fileSize);
@@ -28,6 +28,16 @@ public sealed class PartPlanTests
         new PartPlan(100 * Units.MiB, 4 * Units.MiB).Problem().Should().Contain("at least 5.0 MiB");
         new PartPlan(100 * GiB, 5 * Units.MiB).Problem().Should().Contain("more than 10000 parts");
         new PartPlan(20 * Units.MiB, 8 * Units.MiB).SizeOf(3).Should().Be(4 * Units.MiB);
+        new PartPlan(100 * GiB, 5 * GiB).Problem().Should().Contain("at most 5 GiB − 5 MiB");
+        new PartPlan(6 * GiB, 5 * GiB - 5 * Units.MiB).Problem().Should().BeNull();
+        new PartPlan(5 * 1024 * GiB, 600 * Units.MiB).Problem().Should().Contain("larger than");
+    }
+
+    [Fact]
+    public void The_largest_part_is_5_GiB_less_5_MiB_as_on_R2()
+    {
+        PartPlan.MaxPartSize.Should().Be(5_363_466_240);
+        PartPlan.MaxObjectSize.Should().Be(5_492_189_429_760);
     }
 
     [Theory]

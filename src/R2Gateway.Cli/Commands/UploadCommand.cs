@@ -81,7 +81,7 @@ internal sealed class UploadCommand : Command
         {
             if (result.GetValueOrDefault<long?>() > PartPlan.MaxPartSize)
             {
-                result.AddError("--multipart-threshold: a single put takes at most 5 GiB");
+                result.AddError("--multipart-threshold: a single put takes at most 5 GiB − 5 MiB");
             }
         });
         _partSize.Validators.Add(result =>

@@ -43,9 +43,14 @@ public static class MultipartActions
             return ContractErrors.InvalidArgument("Missing request body");
         }
 
+        if (!RequestBodies.TryReadContentMd5(context.Request, out var contentMd5))
+        {
+            return ContractErrors.InvalidArgument(RequestBodies.BadContentMd5);
+        }
+
         RequestBodies.Limit(context, MultipartRules.MaxPartSize, "A part");
         var checksum = ObjectHttpMetadata.ChecksumFromRequest(context.Request);
-        var part = await store.UploadPartAsync(key.Required(), uploadId, number, context.Request.Body, context.Request.ContentLength, checksum, cancellationToken);
+        var part = await store.UploadPartAsync(key.Required(), uploadId, number, context.Request.Body, context.Request.ContentLength, contentMd5, checksum, cancellationToken);
         context.Response.Headers.ETag = Etags.Quote(part.ETag); // as S3 answers: browsers using presigned part URLs read it
         ObjectHttpMetadata.WriteChecksum(context.Response, part.Checksum);
         return TypedResults.Ok(new UploadedPartResponse(part.PartNumber, part.ETag, part.Checksum is null ? null : ChecksumsJson.Of(null, part.Checksum)));

@@ -40,14 +40,9 @@ public static class ObjectActions
         }
 
         var ifMatch = request.Headers.IfMatch.ToString();
-        byte[]? contentMd5 = null;
-        if (request.Headers.TryGetValue("Content-MD5", out var md5Header))
+        if (!RequestBodies.TryReadContentMd5(request, out var contentMd5))
         {
-            contentMd5 = new byte[16];
-            if (!Convert.TryFromBase64String(md5Header.ToString(), contentMd5, out var written) || written != 16)
-            {
-                return ContractErrors.InvalidArgument("Content-MD5 must be the base64 of the body's 16-byte MD5.");
-            }
+            return ContractErrors.InvalidArgument(RequestBodies.BadContentMd5);
         }
 
         RequestBodies.Limit(context, Math.Min(MultipartRules.MaxPutSize, context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.MaxObjectSize), "A single put");

@@ -29,4 +29,20 @@ internal static class RequestBodies
 
     public static int? ParseInt(string? value) =>
         int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    /// <summary>The Content-MD5 header as 16 bytes: null when absent, false when it is not the base64
+    /// of an MD5 (a 400 for the caller).</summary>
+    public static bool TryReadContentMd5(HttpRequest request, out byte[]? md5)
+    {
+        md5 = null;
+        if (!request.Headers.TryGetValue("Content-MD5", out var header))
+        {
+            return true;
+        }
+
+        md5 = new byte[16];
+        return Convert.TryFromBase64String(header.ToString(), md5, out var written) && written == 16;
+    }
+
+    public const string BadContentMd5 = "Content-MD5 must be the base64 of the body's 16-byte MD5.";
 }

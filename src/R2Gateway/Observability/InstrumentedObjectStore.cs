@@ -16,9 +16,9 @@ public sealed class InstrumentedObjectStore(IObjectStore inner, string store, Ga
         return uploadId;
     }
 
-    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, ObjectChecksum? checksum, CancellationToken cancellationToken)
+    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, byte[]? contentMd5, ObjectChecksum? checksum, CancellationToken cancellationToken)
     {
-        var part = await RunAsync("upload_part", key, () => inner.UploadPartAsync(key, uploadId, partNumber, body, contentLength, checksum, cancellationToken));
+        var part = await RunAsync("upload_part", key, () => inner.UploadPartAsync(key, uploadId, partNumber, body, contentLength, contentMd5, checksum, cancellationToken));
         metrics.PartUploaded();
         return part;
     }

@@ -11,8 +11,9 @@ public interface IObjectStore
     Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, ChecksumAlgorithm? checksumAlgorithm, CancellationToken cancellationToken);
 
     /// <param name="contentLength">The body's length when the client sent one; null for a chunked body.</param>
+    /// <param name="contentMd5">The MD5 the body must have (Content-MD5), else <see cref="StoreErrorCode.BadDigest"/> and nothing stored.</param>
     /// <param name="checksum">The checksum the client sent for this part, which the part must have.</param>
-    Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, ObjectChecksum? checksum, CancellationToken cancellationToken);
+    Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, byte[]? contentMd5, ObjectChecksum? checksum, CancellationToken cancellationToken);
 
     /// <param name="parts">Validated by the caller: distinct part numbers, unquoted etags.</param>
     Task<ObjectInfo> CompleteMultipartUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken);

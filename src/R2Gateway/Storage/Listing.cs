@@ -47,10 +47,10 @@ public static class Listing
         return new ObjectListing(page, prefixes, false, null);
     }
 
-    // Opaque to clients; the last entry returned, which the next page starts after.
-    private static string EncodeCursor(string lastEntry) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(lastEntry));
+    /// <summary>Opaque to clients; the last entry returned, which the next page starts after.</summary>
+    public static string EncodeCursor(string lastEntry) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(lastEntry));
 
-    private static string? DecodeCursor(string? cursor)
+    public static string? DecodeCursor(string? cursor)
     {
         if (string.IsNullOrEmpty(cursor))
         {

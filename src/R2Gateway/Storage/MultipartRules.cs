@@ -1,11 +1,22 @@
 namespace R2Gateway.Storage;
 
-/// <summary>R2's limits on parts and objects. Both stores' callers apply these, so they cannot drift.</summary>
+/// <summary>R2's limits on parts and objects (developers.cloudflare.com/r2/platform/limits). Both
+/// stores' callers apply these, so they cannot drift.</summary>
 public static class MultipartRules
 {
-    public const long MinPartSize = 5L * 1024 * 1024;
-    public const long MaxPartSize = 5L * 1024 * 1024 * 1024;
-    public const long MaxPutSize = 5L * 1024 * 1024 * 1024;
+    private const long MiB = 1024 * 1024;
+    private const long GiB = 1024 * MiB;
+
+    public const long MinPartSize = 5 * MiB;
+
+    /// <summary>5 GiB − 5 MiB: R2's limit for a part and for a single upload.</summary>
+    public const long MaxPartSize = 5 * GiB - 5 * MiB;
+
+    public const long MaxPutSize = MaxPartSize;
+
+    /// <summary>5 TiB − 5 GiB: R2's limit for an object.</summary>
+    public const long MaxObjectSize = 5 * 1024 * GiB - 5 * GiB;
+
     public const int MaxParts = 10_000;
 
     public static void EnsurePartNumber(int partNumber)
@@ -53,6 +64,12 @@ public static class MultipartRules
                 throw new StoreException(StoreErrorCode.InvalidPart,
                     $"Part {result[i].PartNumber} is {result[i].Size} bytes but part {result[0].PartNumber} is {result[0].Size}; all parts but the last must be the same size.");
             }
+        }
+
+        if (result.Count > 1 && result[^1].Size > result[0].Size)
+        {
+            throw new StoreException(StoreErrorCode.InvalidPart,
+                $"The last part, {result[^1].PartNumber}, is {result[^1].Size} bytes, larger than the others ({result[0].Size}); the last part may not be larger than the others.");
         }
 
         var size = result.Sum(p => p.Size);

@@ -19,7 +19,7 @@ public sealed class StorageOptions
     [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan AbortIncompleteUploadsAfter { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>The largest object a put or a completed multipart upload may make (R2's limit is about 5 TiB).</summary>
-    [Range(1, long.MaxValue)]
-    public long MaxObjectSize { get; set; } = 5L * 1024 * 1024 * 1024 * 1024;
+    /// <summary>The largest object a put or a completed multipart upload may make (R2's limit, 5 TiB − 5 GiB, is the default and the most allowed).</summary>
+    [Range(1, MultipartRules.MaxObjectSize)]
+    public long MaxObjectSize { get; set; } = MultipartRules.MaxObjectSize;
 }

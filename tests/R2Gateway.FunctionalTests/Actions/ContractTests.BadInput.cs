@@ -196,6 +196,51 @@ public abstract partial class ContractTests
     }
 
     [Fact]
+    public async Task Complete_with_a_last_part_larger_than_the_others_is_InvalidPart()
+    {
+        var key = UniqueKey();
+        var uploadId = await Api.CreateAsync(key);
+        var e1 = await Api.UploadPartOkAsync(key, uploadId, 1, RandomBytes(5 * MiB));
+        var e2 = await Api.UploadPartOkAsync(key, uploadId, 2, RandomBytes(5 * MiB + 1));
+
+        using var response = await Api.CompleteAsync(key, uploadId, [(1, e1), (2, e2)]);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "InvalidPart");
+        (await Api.GetAsync(key)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Part_with_a_wrong_Content_MD5_is_BadDigest_and_is_not_stored()
+    {
+        var key = UniqueKey();
+        var uploadId = await Api.CreateAsync(key);
+        var data = RandomBytes(100);
+
+        using var wrong = await Api.UploadPartAsync(key, uploadId, 1, data, System.Security.Cryptography.MD5.HashData(RandomBytes(100)));
+
+        await wrong.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "BadDigest");
+        (await Api.ListPartsAsync(key, uploadId))["parts"]!.AsArray().Should().BeEmpty();
+        using var right = await Api.UploadPartAsync(key, uploadId, 1, data, System.Security.Cryptography.MD5.HashData(data));
+        right.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Part_with_a_Content_MD5_that_is_not_an_MD5_is_400()
+    {
+        var key = UniqueKey();
+        var uploadId = await Api.CreateAsync(key);
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/{key}?action=mpu-uploadpart&uploadId={Uri.EscapeDataString(uploadId)}&partNumber=1")
+        {
+            Content = new ByteArrayContent(RandomBytes(10)),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-MD5", "not-base64!");
+
+        using var response = await Http.SendAsync(request);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "InvalidArgument");
+    }
+
+    [Fact]
     public async Task Complete_with_unequal_non_trailing_parts_is_400()
     {
         var key = UniqueKey();

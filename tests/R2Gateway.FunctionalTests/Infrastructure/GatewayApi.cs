@@ -32,8 +32,12 @@ public sealed class GatewayApi(HttpClient client)
         return body["uploadId"]!.GetValue<string>();
     }
 
-    public Task<HttpResponseMessage> UploadPartAsync(string key, string uploadId, int partNumber, byte[] data) =>
-        client.PutAsync(Url(key, "mpu-uploadpart", $"uploadId={Uri.EscapeDataString(uploadId)}&partNumber={partNumber}"), new ByteArrayContent(data));
+    public Task<HttpResponseMessage> UploadPartAsync(string key, string uploadId, int partNumber, byte[] data, byte[]? contentMd5 = null)
+    {
+        var content = new ByteArrayContent(data);
+        content.Headers.ContentMD5 = contentMd5;
+        return client.PutAsync(Url(key, "mpu-uploadpart", $"uploadId={Uri.EscapeDataString(uploadId)}&partNumber={partNumber}"), content);
+    }
 
     public async Task<string> UploadPartOkAsync(string key, string uploadId, int partNumber, byte[] data)
     {

@@ -85,6 +85,23 @@ public class MultipartRulesTests
     }
 
     [Fact]
+    public void Complete_with_a_last_part_larger_than_the_others_is_InvalidPart()
+    {
+        var act = () => MultipartRules.CheckCompletion(Requested(1, 2), Stored(Min, Min + 1));
+
+        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidPart);
+    }
+
+    [Fact]
+    public void R2s_size_limits_are_5_GiB_less_5_MiB_per_part_and_put_and_5_TiB_less_5_GiB_per_object()
+    {
+        MultipartRules.MaxPartSize.Should().Be(5_363_466_240);
+        MultipartRules.MaxPutSize.Should().Be(5_363_466_240);
+        MultipartRules.MaxObjectSize.Should().Be(5_492_189_429_760);
+        new StorageOptions().MaxObjectSize.Should().Be(MultipartRules.MaxObjectSize);
+    }
+
+    [Fact]
     public void Complete_accepts_a_single_tiny_part()
     {
         var result = MultipartRules.CheckCompletion(Requested(1), Stored(1));

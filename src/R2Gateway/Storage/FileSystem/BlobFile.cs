@@ -77,6 +77,13 @@ internal static class BlobFile
     /// <summary>Reads the trailer of an open blob; returns it with the length of the data before it.</summary>
     public static (T Trailer, long DataLength) ReadTrailer<T>(SafeFileHandle handle, string path)
     {
+        var (json, dataLength) = ReadTrailerJson(handle, path);
+        return (Deserialize<T>(json, path), dataLength);
+    }
+
+    /// <summary>The trailer's JSON bytes, for a caller that reads more than one shape from them.</summary>
+    public static (byte[] Json, long DataLength) ReadTrailerJson(SafeFileHandle handle, string path)
+    {
         var length = RandomAccess.GetLength(handle);
         Span<byte> footer = stackalloc byte[FooterSize];
         if (length < FooterSize || RandomAccess.Read(handle, footer, length - FooterSize) != FooterSize
@@ -98,15 +105,25 @@ internal static class BlobFile
             throw Corrupt(path);
         }
 
+        return (json, dataLength);
+    }
+
+    public static T Deserialize<T>(ReadOnlySpan<byte> json, string path)
+    {
         try
         {
-            return (JsonSerializer.Deserialize<T>(json, Json) ?? throw Corrupt(path), dataLength);
+            return JsonSerializer.Deserialize<T>(json, Json) ?? throw Corrupt(path);
         }
         catch (JsonException e)
         {
             throw Corrupt(path, e);
         }
     }
+
+    public static System.Text.Json.Nodes.JsonObject ToJsonObject<T>(T value) =>
+        JsonSerializer.SerializeToNode(value, Json)!.AsObject();
+
+    public static byte[] SerializeToUtf8Bytes<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Json);
 
     public static T ReadJson<T>(string path)
     {

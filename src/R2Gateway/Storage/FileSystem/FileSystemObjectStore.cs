@@ -1,26 +1,38 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
 
 namespace R2Gateway.Storage.FileSystem;
 
 /// <summary>
 /// The embedded store: one directory holds the bucket.
 /// <code>
-/// objects/ab/cd/&lt;sha256 of key&gt;   object blobs (bytes + trailer with key, etag, metadata)
+/// objects/ab/cd/&lt;sha256 of key&gt;   object blobs: the bytes (a put) or the part manifest (a completed
+///                                   upload), then a trailer with key, etag, metadata (and the parts' id)
 /// uploads/&lt;uploadId&gt;/upload.json    the key and metadata an upload was created with
 /// uploads/&lt;uploadId&gt;/00001.part     part blobs
+/// parts/&lt;uploadId&gt;/                 a completed upload's directory, moved here whole by complete
 /// tmp/                              everything is written here first, then renamed into place
 /// locks/ab.lock                     flock stripes that serialise commits to a key
+/// index.db (+ -wal, -shm)           the listing index (SQLite, WAL), rebuilt from objects/ when needed
 /// </code>
 /// File names come from hashes and random ids, never from keys, so no key can name a path.
+/// Complete copies nothing: it moves the upload's directory to parts/ and commits a manifest with one
+/// rename, so the object appears whole or not at all. Readers of a multipart object hold a shared
+/// flock on its pin file; whoever replaces or deletes it removes the old parts only when it can take
+/// that lock exclusively, else the sweeper does later.
 /// </summary>
 public sealed partial class FileSystemObjectStore : IObjectStore
 {
     private const string UploadManifest = "upload.json";
     private const string CompleteLock = "complete.lock";
     private const string DeletedSuffix = ".deleted";
+    private const string PinFile = "readers.pin";
+    private const string RetiredFile = "retired";
+    private const string PartsProperty = "partsId";
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
     private readonly FileSystemStoreOptions _options;
@@ -28,23 +40,32 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     private readonly TimeProvider _clock;
     private readonly string _objects;
     private readonly string _uploads;
+    private readonly string _parts;
     private readonly string _tmp;
     private readonly string _locks;
+    private readonly ObjectIndex _index;
+    private readonly ILogger _logger;
 
-    public FileSystemObjectStore(IOptions<FileSystemStoreOptions> options, IOptions<StorageOptions> storage, TimeProvider clock)
+    public FileSystemObjectStore(
+        IOptions<FileSystemStoreOptions> options, IOptions<StorageOptions> storage, TimeProvider clock, ILogger<FileSystemObjectStore>? logger = null)
     {
+        _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _options = options.Value;
         _maxObjectSize = storage.Value.MaxObjectSize;
         _clock = clock;
         var root = Path.GetFullPath(_options.Root);
         _objects = Path.Combine(root, "objects");
         _uploads = Path.Combine(root, "uploads");
+        _parts = Path.Combine(root, "parts");
         _tmp = Path.Combine(root, "tmp");
         _locks = Path.Combine(root, "locks");
-        foreach (var dir in new[] { _objects, _uploads, _tmp, _locks })
+        foreach (var dir in new[] { _objects, _uploads, _parts, _tmp, _locks })
         {
             Directory.CreateDirectory(dir);
         }
+
+        _index = new ObjectIndex(root);
+        EnsureIndex();
     }
 
     public Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, ChecksumAlgorithm? checksumAlgorithm, CancellationToken cancellationToken)
@@ -58,7 +79,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         return Task.FromResult(uploadId);
     }
 
-    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, ObjectChecksum? checksum, CancellationToken cancellationToken)
+    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, byte[]? contentMd5, ObjectChecksum? checksum, CancellationToken cancellationToken)
     {
         MultipartRules.EnsurePartNumber(partNumber);
         var (dir, upload) = OpenUpload(key, uploadId);
@@ -68,7 +89,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             throw ChecksumRules.WrongPartChecksum(upload.ChecksumAlgorithm!.Value, checksum.Algorithm);
         }
 
-        var (info, temp) = await WriteTempBlobAsync(body, MultipartRules.MaxPartSize, expectedMd5: null, checksum, algorithm,
+        var (info, temp) = await WriteTempBlobAsync(body, MultipartRules.MaxPartSize, contentMd5, checksum, algorithm,
             (size, etag, computed) => new PartInfo(partNumber, etag, size, _clock.GetUtcNow(), computed), cancellationToken);
         try
         {
@@ -91,75 +112,43 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     {
         var (dir, upload) = OpenUpload(key, uploadId);
         using var completing = LockUpload(dir, "This upload is already being completed or aborted by another request.");
-
-        // Hold every part open: a part re-uploaded from now on cannot change what is assembled.
-        var handles = new Dictionary<int, (Microsoft.Win32.SafeHandles.SafeFileHandle Handle, PartInfo Info)>();
-        try
+        File.Create(Path.Combine(dir, PinFile)).Dispose();
+        var partsDir = Path.Combine(_parts, uploadId);
+        ObjectInfo objectInfo;
+        StoredRecord? replaced;
+        using (var locked = await FileLock.AcquireAsync(KeyLockPath(key), LockTimeout, cancellationToken))
         {
-            foreach (var part in parts)
-            {
-                var path = Path.Combine(dir, PartFileName(part.PartNumber));
-                if (!File.Exists(path))
-                {
-                    continue;
-                }
-
-                var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                var (info, _) = BlobFile.ReadTrailer<PartInfo>(handle, path);
-                handles[part.PartNumber] = (handle, info);
-            }
-
-            var ordered = MultipartRules.CheckCompletion(parts, handles.ToDictionary(h => h.Key, h => h.Value.Info), _maxObjectSize);
-            var etag = Etags.Multipart(ordered.Select(p => p.ETag).ToList());
-            var size = ordered.Sum(p => p.Size);
-            var algorithm = upload.ChecksumAlgorithm;
-            var composite = algorithm is { } a && !Checksums.IsFullObject(a) ? ChecksumRules.Composite(a, ordered) : null;
-            using var fullObject = algorithm is { } f && Checksums.IsFullObject(f) ? Checksums.CreateHasher(f) : null;
-
-            ObjectInfo objectInfo;
-            var temp = TempPath();
+            // Moved first, so no part can be re-uploaded between the check and the commit.
+            Directory.Move(dir, partsDir);
+            string temp;
             try
             {
-                await using (var file = CreateTemp(temp))
-                {
-                    Stream destination = fullObject is null ? file : new ChecksummingWriteStream(file, fullObject);
-                    foreach (var part in ordered)
-                    {
-                        await using var source = new BlobReadStream(handles[part.PartNumber].Handle, part.Size);
-                        handles.Remove(part.PartNumber); // the stream owns the handle now
-                        await source.CopyToAsync(destination, 1024 * 1024, cancellationToken);
-                    }
+                var ordered = MultipartRules.CheckCompletion(parts, ReadParts(partsDir, parts), _maxObjectSize);
+                var etag = Etags.Multipart(ordered.Select(p => p.ETag).ToList());
+                objectInfo = new ObjectInfo(key, ordered.Sum(p => p.Size), etag, _clock.GetUtcNow(), upload.Metadata, ObjectChecksumOf(upload.ChecksumAlgorithm, ordered));
+                var manifest = new PartManifest(ordered.Select(p => (p.PartNumber, p.Size)).ToList());
+                temp = await WriteManifestAsync(manifest, objectInfo, uploadId, cancellationToken);
+            }
+            catch
+            {
+                Directory.Move(partsDir, dir); // the upload stays as it was, to be completed again
+                throw;
+            }
 
-                    var checksum = fullObject is null ? composite : ObjectChecksum.Of(fullObject.Algorithm, fullObject.GetHash());
-                    objectInfo = new ObjectInfo(key, size, etag, _clock.GetUtcNow(), upload.Metadata, checksum);
-                    await BlobFile.AppendTrailerAsync(file, objectInfo, _options.Fsync, cancellationToken);
-                }
-
-                await CommitAsync(key, temp, _ => { }, cancellationToken);
+            try
+            {
+                replaced = Commit(key, temp, objectInfo, _ => { });
             }
             finally
             {
                 File.Delete(temp);
             }
-
-            try
-            {
-                DeleteUploadDir(dir);
-            }
-            catch (IOException)
-            {
-                // The object is committed; whatever is left of the upload, the sweeper removes.
-            }
-
-            return objectInfo;
         }
-        finally
-        {
-            foreach (var (handle, _) in handles.Values)
-            {
-                handle.Dispose();
-            }
-        }
+
+        // The object is committed; what is left to tidy, the sweeper finishes if this is cut short.
+        DeleteUnlistedParts(partsDir, parts);
+        Reclaim(replaced);
+        return objectInfo;
     }
 
     public Task AbortMultipartUploadAsync(string key, string uploadId, CancellationToken cancellationToken)
@@ -208,35 +197,68 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         CheckPreconditions(Current(key), options);
         var (info, temp) = await WriteTempBlobAsync(body, MultipartRules.MaxPutSize, options.ContentMd5, options.Checksum, options.Checksum?.Algorithm,
             (size, etag, checksum) => new ObjectInfo(key, size, etag, _clock.GetUtcNow(), options.Metadata, checksum), cancellationToken);
+        StoredRecord? replaced;
         try
         {
-            await CommitAsync(key, temp, current => CheckPreconditions(current, options), cancellationToken);
+            using var locked = await FileLock.AcquireAsync(KeyLockPath(key), LockTimeout, cancellationToken);
+            replaced = Commit(key, temp, info, current => CheckPreconditions(current, options));
         }
         finally
         {
             File.Delete(temp);
         }
 
+        Reclaim(replaced);
         return info;
     }
 
     public Task<StoredObject?> GetObjectAsync(string key, CancellationToken cancellationToken)
     {
+        // A multipart version can be replaced and reclaimed between opening its manifest and pinning its
+        // parts; then the key holds a newer version, and reading again finds it.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Task.FromResult(TryOpen(key));
+            }
+            catch (VersionGoneException) when (attempt < 5)
+            {
+            }
+            catch (VersionGoneException)
+            {
+                throw new StoreException(StoreErrorCode.ServiceUnavailable, "The object is being replaced faster than it can be read; try again.");
+            }
+        }
+    }
+
+    private StoredObject? TryOpen(string key)
+    {
         var path = ObjectPath(key);
-        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        SafeFileHandle handle;
         try
         {
             handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return Task.FromResult<StoredObject?>(null);
+            return null;
         }
 
         try
         {
-            var (info, length) = BlobFile.ReadTrailer<ObjectInfo>(handle, path);
-            return Task.FromResult<StoredObject?>(new StoredObject(info, new BlobReadStream(handle, length)));
+            var record = ReadRecord(handle, path);
+            if (record.PartsId is null)
+            {
+                return new StoredObject(record.Info, new BlobReadStream(handle, record.DataLength));
+            }
+
+            using (handle)
+            {
+                var manifest = PartManifest.Read(handle, record.DataLength, path);
+                var dir = Path.Combine(_parts, record.PartsId);
+                return new StoredObject(record.Info, new ManifestReadStream(dir, manifest, Pin(dir)));
+            }
         }
         catch
         {
@@ -245,36 +267,202 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         }
     }
 
+    /// <summary>A shared lock that keeps a version's parts on disk while it is read.</summary>
+    private static FileStream Pin(string dir)
+    {
+        try
+        {
+            // FileShare other than None takes a shared flock; a reclaimer holding it exclusively is busy.
+            return new FileStream(Path.Combine(dir, PinFile), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            throw new VersionGoneException();
+        }
+    }
+
     public Task<ObjectInfo?> HeadObjectAsync(string key, CancellationToken cancellationToken) => Task.FromResult(Current(key));
 
     public async Task DeleteObjectAsync(string key, CancellationToken cancellationToken)
     {
-        using var locked = await FileLock.AcquireAsync(KeyLockPath(key), LockTimeout, cancellationToken);
-        try
+        StoredRecord? replaced;
+        using (await FileLock.AcquireAsync(KeyLockPath(key), LockTimeout, cancellationToken))
         {
-            File.Delete(ObjectPath(key));
+            var path = ObjectPath(key);
+            replaced = ReadRecord(path);
+            IndexWrite(() => _index.MarkPending(key));
+            Retire(replaced);
+            try
+            {
+                File.Delete(path);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // never stored
+            }
+
+            IndexSettle(() => _index.Set(key, null));
         }
-        catch (DirectoryNotFoundException)
-        {
-            // never stored
-        }
+
+        Reclaim(replaced);
     }
 
     public Task<ObjectListing> ListObjectsAsync(ListRequest request, CancellationToken cancellationToken)
     {
-        // The layout is hashed, so a listing reads every object's trailer: fine for an embedded store.
-        var all = new List<ObjectInfo>();
-        foreach (var path in Directory.EnumerateFiles(_objects, "*", SearchOption.AllDirectories))
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (ReadInfo(path) is { } info && info.Key.StartsWith(request.Prefix, StringComparison.Ordinal))
+            return Task.FromResult(_index.List(request, ResolvePending, (key, e) => LogCorruptEntry(_logger, key, e)));
+        }
+        catch (SqliteException e)
+        {
+            // Listing keeps working, slowly, until the index is repaired (index rebuild, or a restart).
+            LogIndexUnusable(_logger, e);
+            return Task.FromResult(Listing.Page(ScanObjects(), request));
+        }
+    }
+
+    /// <summary>Rebuilds the listing index from the object files; returns how many objects it holds.
+    /// Safe while other processes serve the root: each lock stripe is read under its lock.</summary>
+    public int RebuildIndex()
+    {
+        using var rebuilding = FileLock.AcquireAsync(Path.Combine(_locks, "index.lock"), TimeSpan.FromHours(1), CancellationToken.None).GetAwaiter().GetResult();
+        return RebuildIndexLocked();
+    }
+
+    private int RebuildIndexLocked()
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var count = _index.Rebuild(StripesUnderLock());
+        LogIndexRebuilt(_logger, count, started.Elapsed.TotalSeconds);
+        return count;
+    }
+
+    /// <summary>Opens the index, and rebuilds it when it is missing, from another version, or damaged.</summary>
+    private void EnsureIndex()
+    {
+        try
+        {
+            if (_index.Open())
             {
-                all.Add(info);
+                return;
             }
         }
+        catch (SqliteException e)
+        {
+            LogIndexUnusable(_logger, e);
+        }
 
-        return Task.FromResult(Listing.Page(all, request));
+        using var rebuilding = FileLock.AcquireAsync(Path.Combine(_locks, "index.lock"), TimeSpan.FromHours(1), CancellationToken.None).GetAwaiter().GetResult();
+        try
+        {
+            if (_index.Open())
+            {
+                return; // another process built it meanwhile
+            }
+        }
+        catch (SqliteException)
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                if (File.Exists(_index.Path + suffix))
+                {
+                    File.Move(_index.Path + suffix, $"{_index.Path}.damaged-{_clock.GetUtcNow():yyyyMMddHHmmss}{suffix}", overwrite: true);
+                }
+            }
+
+            _index.Open();
+        }
+
+        RebuildIndexLocked();
     }
+
+    /// <summary>The objects' infos, one lock stripe (objects/ab/) at a time, read and handed on while that
+    /// stripe's lock is held, so no writer commits between reading a file and indexing it.</summary>
+    private IEnumerable<IReadOnlyList<ObjectInfo>> StripesUnderLock()
+    {
+        foreach (var stripe in Directory.EnumerateDirectories(_objects))
+        {
+            using var locked = FileLock.AcquireAsync(Path.Combine(_locks, $"{Path.GetFileName(stripe)}.lock"), LockTimeout, CancellationToken.None).GetAwaiter().GetResult();
+            yield return ReadAll(stripe).ToList();
+        }
+    }
+
+    private IEnumerable<ObjectInfo> ScanObjects() => ReadAll(_objects);
+
+    /// <summary>Every readable object under <paramref name="dir"/>; one that cannot be read is logged and skipped.</summary>
+    private IEnumerable<ObjectInfo> ReadAll(string dir)
+    {
+        foreach (var path in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
+        {
+            ObjectInfo? info = null;
+            try
+            {
+                info = ReadInfo(path);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                LogCorruptObject(_logger, path, e);
+            }
+
+            if (info is not null)
+            {
+                yield return info;
+            }
+        }
+    }
+
+    /// <summary>What a pending index row's object file holds. Under the key's lock (when free) the row
+    /// is corrected too; when a writer holds it, the row is its to settle.</summary>
+    private ObjectInfo? ResolvePending(string key)
+    {
+        using var locked = FileLock.TryAcquire(KeyLockPath(key));
+        var info = ReadInfo(ObjectPath(key));
+        if (locked is not null)
+        {
+            IndexSettle(() => _index.Set(key, info));
+        }
+
+        return info;
+    }
+
+    /// <summary>An index write before a commit: if it fails, nothing is committed.</summary>
+    private static void IndexWrite(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (SqliteException e)
+        {
+            throw new StoreException(StoreErrorCode.ServiceUnavailable, "The store's listing index cannot be written now; nothing was changed. Try again.", e);
+        }
+    }
+
+    /// <summary>An index write after a commit: if it fails, the row stays pending and listings check it.</summary>
+    private void IndexSettle(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (SqliteException e)
+        {
+            LogIndexUnusable(_logger, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped the listing index entry for key {Key}: it cannot be read")]
+    private static partial void LogCorruptEntry(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped object file {Path}: it cannot be read")]
+    private static partial void LogCorruptObject(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The listing index cannot be used; listing scans the object files until it is rebuilt (index rebuild)")]
+    private static partial void LogIndexUnusable(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt the listing index from the object files: {Count} objects in {Seconds:0.0} s")]
+    private static partial void LogIndexRebuilt(ILogger logger, int count, double seconds);
 
     public Task CheckHealthAsync(CancellationToken cancellationToken)
     {
@@ -317,6 +505,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             }
         }
 
+        SweepParts();
         var staleTemp = _clock.GetUtcNow().UtcDateTime - TimeSpan.FromHours(1);
         foreach (var entry in new DirectoryInfo(_tmp).EnumerateFileSystemInfos())
         {
@@ -369,15 +558,180 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         }
     }
 
-    /// <summary>Renames a finished temp blob onto the key, under the key's lock, after
-    /// <paramref name="check"/> has seen the object it replaces.</summary>
-    private async Task CommitAsync(string key, string temp, Action<ObjectInfo?> check, CancellationToken cancellationToken)
+    /// <summary>Renames a finished temp blob onto the key, after <paramref name="check"/> has seen the
+    /// object it replaces. The caller holds the key's lock. Returns the replaced version, to reclaim.</summary>
+    private StoredRecord? Commit(string key, string temp, ObjectInfo info, Action<ObjectInfo?> check)
     {
         var target = ObjectPath(key);
-        using var locked = await FileLock.AcquireAsync(KeyLockPath(key), LockTimeout, cancellationToken);
-        check(ReadInfo(target));
+        var current = ReadRecord(target);
+        check(current?.Info);
+        IndexWrite(() => _index.Stage(key, info));
+        Retire(current);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.Move(temp, target, overwrite: true);
+        IndexSettle(() => _index.Settle(key));
+        return current;
+    }
+
+    /// <summary>Marks a version's parts as garbage once nothing refers to them, before the version is
+    /// replaced: unreferenced parts without the mark are a complete cut short, which is undone instead.</summary>
+    private void Retire(StoredRecord? current)
+    {
+        if (current?.PartsId is { } id)
+        {
+            try
+            {
+                File.Create(Path.Combine(_parts, id, RetiredFile)).Dispose();
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+        }
+    }
+
+    private async Task<string> WriteManifestAsync(PartManifest manifest, ObjectInfo info, string partsId, CancellationToken cancellationToken)
+    {
+        var temp = TempPath();
+        try
+        {
+            await using var file = CreateTemp(temp);
+            await file.WriteAsync(manifest.ToBytes(), cancellationToken);
+            var trailer = BlobFile.ToJsonObject(info);
+            trailer[PartsProperty] = partsId;
+            await BlobFile.AppendTrailerAsync(file, trailer, _options.Fsync, cancellationToken);
+            return temp;
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>The stored parts a complete names, read from their trailers.</summary>
+    /// <summary>The composite of the part checksums, or for CRC64NVME the whole object's CRC combined from its parts' CRCs (no byte is read again).</summary>
+    private static ObjectChecksum? ObjectChecksumOf(ChecksumAlgorithm? algorithm, IReadOnlyList<PartInfo> ordered) => algorithm switch
+    {
+        null => null,
+        { } full when Checksums.IsFullObject(full) => Crc64Nvme.Of(ordered.Select(p => (Convert.FromBase64String(p.Checksum!.Value), p.Size)).ToList()),
+        { } composite => ChecksumRules.Composite(composite, ordered),
+    };
+
+    private static Dictionary<int, PartInfo> ReadParts(string dir, IReadOnlyList<UploadedPart> parts)
+    {
+        var stored = new Dictionary<int, PartInfo>(parts.Count);
+        foreach (var part in parts)
+        {
+            var path = Path.Combine(dir, PartFileName(part.PartNumber));
+            try
+            {
+                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                var (info, length) = BlobFile.ReadTrailer<PartInfo>(handle, path);
+                if (length == info.Size)
+                {
+                    stored[part.PartNumber] = info;
+                }
+            }
+            catch (FileNotFoundException)
+            {
+                // not uploaded: CheckCompletion names it
+            }
+        }
+
+        return stored;
+    }
+
+    private static void DeleteUnlistedParts(string dir, IReadOnlyList<UploadedPart> listed)
+    {
+        var keep = listed.Select(p => PartFileName(p.PartNumber)).ToHashSet(StringComparer.Ordinal);
+        try
+        {
+            foreach (var path in Directory.EnumerateFiles(dir, "*.part"))
+            {
+                if (!keep.Contains(Path.GetFileName(path)))
+                {
+                    File.Delete(path);
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // left for the sweeper
+        }
+    }
+
+    /// <summary>Removes the parts of a version no longer at its key, unless someone is still reading
+    /// them; then the sweeper removes them later.</summary>
+    private void Reclaim(StoredRecord? replaced)
+    {
+        if (replaced?.PartsId is { } id)
+        {
+            TryRemoveParts(Path.Combine(_parts, id));
+        }
+    }
+
+    private static bool TryRemoveParts(string dir)
+    {
+        try
+        {
+            // Created if missing: a crash can leave parts moved before their pin file was made.
+            using var exclusive = FileLock.TryAcquire(Path.Combine(dir, PinFile), FileMode.OpenOrCreate);
+            if (exclusive is null)
+            {
+                return false; // being read
+            }
+
+            DeleteUploadDir(dir);
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return true; // removed already
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Removes completed uploads' part directories that no object refers to: left by a crash
+    /// between moving them and committing, or by a reclaim that found readers.</summary>
+    private void SweepParts()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(_parts))
+        {
+            try
+            {
+                var id = Path.GetFileName(dir);
+                if (dir.EndsWith(DeletedSuffix, StringComparison.Ordinal))
+                {
+                    Directory.Delete(dir, recursive: true);
+                    continue;
+                }
+
+                var key = BlobFile.ReadJson<UploadRecord>(Path.Combine(dir, UploadManifest)).Key;
+
+                // Under the key's lock no complete is between moving this directory and committing it.
+                using var locked = FileLock.TryAcquire(KeyLockPath(key));
+                if (locked is null || ReadRecord(ObjectPath(key))?.PartsId == id)
+                {
+                    continue; // busy, or the object's current parts
+                }
+
+                if (File.Exists(Path.Combine(dir, RetiredFile)))
+                {
+                    TryRemoveParts(dir);
+                }
+                else
+                {
+                    Directory.Move(dir, UploadDir(id)); // a complete cut short: the upload is back, and expires as usual
+                }
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                // The next sweep looks again.
+            }
+        }
     }
 
     private static void CheckPreconditions(ObjectInfo? current, PutOptions options)
@@ -393,19 +747,34 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         }
     }
 
-    private ObjectInfo? Current(string key) => ReadInfo(ObjectPath(key));
+    private ObjectInfo? Current(string key) => ReadRecord(ObjectPath(key))?.Info;
 
-    private static ObjectInfo? ReadInfo(string path)
+    private static ObjectInfo? ReadInfo(string path) => ReadRecord(path)?.Info;
+
+    private static StoredRecord? ReadRecord(string path)
     {
         try
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            return BlobFile.ReadTrailer<ObjectInfo>(handle, path).Trailer;
+            return ReadRecord(handle, path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
+    }
+
+    /// <summary>An object file's trailer: the object's info and, for a multipart object, its parts' id.</summary>
+    private static StoredRecord ReadRecord(SafeFileHandle handle, string path)
+    {
+        var (json, dataLength) = BlobFile.ReadTrailerJson(handle, path);
+        var partsId = BlobFile.Deserialize<PartsReference>(json, path).PartsId;
+        if (partsId is not null && !UploadIdFormat().IsMatch(partsId))
+        {
+            throw new InvalidDataException($"'{path}' names parts that are not an upload's."); // never a path
+        }
+
+        return new StoredRecord(BlobFile.Deserialize<ObjectInfo>(json, path), partsId, dataLength);
     }
 
     private (string Dir, UploadRecord Upload) OpenUpload(string key, string uploadId)
@@ -423,11 +792,47 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw NoSuchUpload();
+            if (!TryRestoreUpload(key, uploadId))
+            {
+                throw NoSuchUpload();
+            }
+
+            return OpenUpload(key, uploadId);
         }
 
         // An uploadId is bound to the key it was created for.
         return upload.Key == key ? (dir, upload) : throw NoSuchUpload();
+    }
+
+    /// <summary>Undoes a complete cut short between moving the upload's directory to parts/ and
+    /// committing its manifest: the directory goes back to uploads/, so the upload can be completed
+    /// again (or expires as usual). False when there is nothing to undo.</summary>
+    private bool TryRestoreUpload(string key, string uploadId)
+    {
+        var moved = Path.Combine(_parts, uploadId);
+        try
+        {
+            if (File.Exists(Path.Combine(moved, RetiredFile))
+                || BlobFile.ReadJson<UploadRecord>(Path.Combine(moved, UploadManifest)).Key != key)
+            {
+                return false;
+            }
+
+            // Under the key's lock no complete is between moving this directory and committing it.
+            using var locked = FileLock.TryAcquire(KeyLockPath(key))
+                ?? throw new StoreException(StoreErrorCode.Conflict, "This upload is being completed by another request.");
+            if (ReadRecord(ObjectPath(key))?.PartsId == uploadId || File.Exists(Path.Combine(moved, RetiredFile)))
+            {
+                return false; // completed
+            }
+
+            Directory.Move(moved, UploadDir(uploadId));
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Takes the upload's completion lock: only one complete or abort runs at a time, and one
@@ -472,7 +877,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
     private string UploadDir(string uploadId) => Path.Combine(_uploads, uploadId);
 
-    private static string PartFileName(int partNumber) => $"{partNumber:D5}.part";
+    internal static string PartFileName(int partNumber) => $"{partNumber:D5}.part";
 
     private string ObjectPath(string key)
     {
@@ -490,4 +895,10 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     private static partial Regex UploadIdFormat();
 
     private sealed record UploadRecord(string Key, DateTimeOffset Initiated, ObjectMetadata Metadata, ChecksumAlgorithm? ChecksumAlgorithm = null);
+
+    private sealed record PartsReference(string? PartsId);
+
+    private sealed record StoredRecord(ObjectInfo Info, string? PartsId, long DataLength);
+
+    private sealed class VersionGoneException : Exception;
 }

@@ -31,7 +31,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
             return (await s3.InitiateMultipartUploadAsync(request, cancellationToken)).UploadId;
         }, cancellationToken);
 
-    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, ObjectChecksum? checksum, CancellationToken cancellationToken)
+    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, byte[]? contentMd5, ObjectChecksum? checksum, CancellationToken cancellationToken)
     {
         MultipartRules.EnsurePartNumber(partNumber);
         await using var spooled = await SpoolIfUnknownLengthAsync(body, contentLength, cancellationToken);
@@ -44,6 +44,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
             InputStream = VerifyingStream.Wrap(spooled.Stream, spooled.Length, checksum),
             PartSize = spooled.Length,
             DisablePayloadSigning = true,
+            MD5Digest = contentMd5 is null ? null : Convert.ToBase64String(contentMd5),
         };
         S3Checksums.Set(checksum, request);
         var response = await Call(() => s3.UploadPartAsync(request, cancellationToken), cancellationToken, noSuchKeyIsNoSuchUpload: true);

@@ -41,7 +41,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         _store.PutObjectAsync(key, new MemoryStream(data), data.Length, options ?? new PutOptions(ObjectMetadata.None), None);
 
     private Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, byte[] data) =>
-        _store.UploadPartAsync(key, uploadId, partNumber, new MemoryStream(data), data.Length, null, None);
+        _store.UploadPartAsync(key, uploadId, partNumber, new MemoryStream(data), data.Length, null, null, None);
 
     private async Task<byte[]?> GetBytesAsync(string key)
     {
@@ -270,7 +270,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     {
         var uploadId = await _store.CreateMultipartUploadAsync("k", ObjectMetadata.None, null, None);
 
-        var act = () => _store.UploadPartAsync("k", uploadId, 1, new FailingStream(1000), null, null, None);
+        var act = () => _store.UploadPartAsync("k", uploadId, 1, new FailingStream(1000), null, null, null, None);
 
         await act.Should().ThrowAsync<IOException>();
         TempEntries().Should().BeEmpty();

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
-using R2Gateway.Storage;
 
-namespace R2Gateway.Cli.Transfers;
+namespace R2Gateway.Storage;
 
 /// <summary>
 /// The CRC64NVME of a whole file from the CRCs of its parts, which are computed in parallel: zlib's

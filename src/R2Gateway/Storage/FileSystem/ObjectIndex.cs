@@ -1,0 +1,282 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace R2Gateway.Storage.FileSystem;
+
+/// <summary>
+/// The listing index of the embedded store: one SQLite database in WAL mode (<c>index.db</c> at the
+/// root) that every gateway process on the root shares. Keys are stored as UTF-8 bytes, so the
+/// primary key's order is R2's (binary) order and a page is one range scan: O(page), not O(bucket).
+/// <para>The object files stay the truth; the index is rebuilt from them when it is missing, from
+/// another version, or damaged. Writers mark a row pending before renaming an object into place and
+/// settle it after; a crash in between leaves a pending row, which a listing checks against the
+/// object file, so the index never shows a state the files do not have.</para>
+/// </summary>
+internal sealed class ObjectIndex
+{
+    public const string FileName = "index.db";
+    private const string SchemaVersion = "1";
+
+    private readonly string _connectionString;
+
+    public ObjectIndex(string root)
+    {
+        Path = System.IO.Path.Combine(root, FileName);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30, // Microsoft.Data.Sqlite retries a busy database until this many seconds
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    /// <summary>Creates the schema if needed; true when the index is complete (built by this version).</summary>
+    public bool Open()
+    {
+        using var connection = Connect();
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS objects (
+                key BLOB PRIMARY KEY,   -- UTF-8: binary order is R2's listing order
+                info BLOB NOT NULL,     -- the object's ObjectInfo, serialised as in the object file's trailer
+                pending INTEGER NOT NULL DEFAULT 0
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS pending_objects ON objects (pending) WHERE pending = 1;
+            CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """);
+        using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA quick_check(1);";
+        if (check.ExecuteScalar() as string != "ok")
+        {
+            throw new SqliteException("The listing index failed its integrity check.", 11); // SQLITE_CORRUPT
+        }
+
+        check.CommandText = "SELECT value FROM meta WHERE name = 'built'";
+        return check.ExecuteScalar() as string == SchemaVersion;
+    }
+
+    /// <summary>Before an object is renamed into place: the row with its new info, marked pending.</summary>
+    public void Stage(string key, ObjectInfo info) =>
+        Write("INSERT INTO objects (key, info, pending) VALUES ($key, $info, 1) ON CONFLICT (key) DO UPDATE SET info = $info, pending = 1",
+            key, BlobFile.SerializeToUtf8Bytes(info));
+
+    /// <summary>Before an object file is deleted.</summary>
+    public void MarkPending(string key) => Write("UPDATE objects SET pending = 1 WHERE key = $key", key);
+
+    /// <summary>After the rename: the row is what the file says.</summary>
+    public void Settle(string key) => Write("UPDATE objects SET pending = 0 WHERE key = $key", key);
+
+    /// <summary>Makes the row say what the object file says (null: there is none). Called under the key's lock.</summary>
+    public void Set(string key, ObjectInfo? info)
+    {
+        if (info is null)
+        {
+            Write("DELETE FROM objects WHERE key = $key", key);
+        }
+        else
+        {
+            Write("INSERT INTO objects (key, info, pending) VALUES ($key, $info, 0) ON CONFLICT (key) DO UPDATE SET info = $info, pending = 0",
+                key, BlobFile.SerializeToUtf8Bytes(info));
+        }
+    }
+
+    /// <summary>
+    /// One page, as <see cref="Listing.Page"/> answers it, read as range scans of the index.
+    /// <paramref name="resolvePending"/> says what a pending row's object file holds; <paramref name="corrupt"/>
+    /// hears of rows that cannot be read, which are skipped.
+    /// </summary>
+    public ObjectListing List(ListRequest request, Func<string, ObjectInfo?> resolvePending, Action<string, Exception> corrupt)
+    {
+        var prefix = Encoding.UTF8.GetBytes(request.Prefix);
+        var end = Successor(prefix);
+        var delimiter = string.IsNullOrEmpty(request.Delimiter) ? null : request.Delimiter;
+        var after = Listing.DecodeCursor(request.Cursor);
+
+        // Where the scan starts: after the cursor (and everything it rolled up), never before the prefix.
+        byte[] from = prefix;
+        var inclusive = true;
+        if (after is not null && string.CompareOrdinal(after, request.Prefix) >= 0)
+        {
+            var afterBytes = Encoding.UTF8.GetBytes(after);
+            var rolledUp = delimiter is not null && after.StartsWith(request.Prefix, StringComparison.Ordinal)
+                && after.AsSpan(request.Prefix.Length).Contains(delimiter, StringComparison.Ordinal);
+            if (!rolledUp)
+            {
+                (from, inclusive) = (afterBytes, false);
+            }
+            else if (Successor(afterBytes) is { } next)
+            {
+                (from, inclusive) = (next, true); // past every key the cursor's prefix rolled up
+            }
+            else
+            {
+                return new ObjectListing([], [], false, null);
+            }
+        }
+
+        var objects = new List<ObjectInfo>();
+        var prefixes = new List<string>();
+        string? last = null;
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        var batch = request.Limit + 1;
+        while (true)
+        {
+            command.Parameters.Clear();
+            command.CommandText = $"SELECT key, info, pending FROM objects WHERE key {(inclusive ? ">=" : ">")} $from"
+                + (end is null ? "" : " AND key < $end") + " ORDER BY key LIMIT $batch";
+            command.Parameters.AddWithValue("$from", from);
+            if (end is not null)
+            {
+                command.Parameters.AddWithValue("$end", end);
+            }
+
+            command.Parameters.AddWithValue("$batch", batch);
+            var rows = 0;
+            byte[]? skipTo = null;
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    rows++;
+                    var keyBytes = (byte[])reader[0];
+                    from = keyBytes;
+                    inclusive = false;
+                    var key = Encoding.UTF8.GetString(keyBytes);
+                    var cut = delimiter is null ? -1 : key.AsSpan(request.Prefix.Length).IndexOf(delimiter, StringComparison.Ordinal);
+                    if (cut >= 0)
+                    {
+                        var entry = string.Concat(request.Prefix, key.AsSpan(request.Prefix.Length, cut + delimiter!.Length));
+                        if (objects.Count + prefixes.Count == request.Limit)
+                        {
+                            return new ObjectListing(objects, prefixes, true, Listing.EncodeCursor(last!));
+                        }
+
+                        prefixes.Add(entry);
+                        last = entry;
+                        skipTo = Successor(Encoding.UTF8.GetBytes(entry));
+                        break; // the rest under this prefix is rolled up: jump past it
+                    }
+
+                    ObjectInfo? info;
+                    try
+                    {
+                        info = reader.GetInt64(2) != 0
+                            ? resolvePending(key)
+                            : BlobFile.Deserialize<ObjectInfo>((byte[])reader[1], $"index entry '{key}'");
+                    }
+                    catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+                    {
+                        corrupt(key, e);
+                        continue;
+                    }
+
+                    if (info is null)
+                    {
+                        continue; // deleted; the row goes when its writer (or a listing under the key's lock) settles it
+                    }
+
+                    if (objects.Count + prefixes.Count == request.Limit)
+                    {
+                        return new ObjectListing(objects, prefixes, true, Listing.EncodeCursor(last!));
+                    }
+
+                    objects.Add(info with { Key = key });
+                    last = key;
+                }
+            }
+
+            if (skipTo is not null)
+            {
+                from = skipTo;
+                inclusive = true;
+                continue;
+            }
+
+            if (rows < batch)
+            {
+                return new ObjectListing(objects, prefixes, false, null);
+            }
+        }
+    }
+
+    /// <summary>Rebuilds the index from the object files: <paramref name="stripes"/> yields, one lock
+    /// stripe at a time and under that stripe's lock, what the files hold. Rows no file backs are left
+    /// pending, so listings check and drop them.</summary>
+    public int Rebuild(IEnumerable<IReadOnlyList<ObjectInfo>> stripes)
+    {
+        using var connection = Connect();
+        Execute(connection, "DELETE FROM meta WHERE name = 'built'; UPDATE objects SET pending = 1;");
+        var count = 0;
+        foreach (var stripe in stripes)
+        {
+            using var transaction = connection.BeginTransaction();
+            using var upsert = connection.CreateCommand();
+            upsert.CommandText = "INSERT INTO objects (key, info, pending) VALUES ($key, $info, 0) ON CONFLICT (key) DO UPDATE SET info = $info, pending = 0";
+            var key = upsert.Parameters.Add("$key", SqliteType.Blob);
+            var info = upsert.Parameters.Add("$info", SqliteType.Blob);
+            foreach (var entry in stripe)
+            {
+                key.Value = Encoding.UTF8.GetBytes(entry.Key);
+                info.Value = BlobFile.SerializeToUtf8Bytes(entry);
+                upsert.ExecuteNonQuery();
+                count++;
+            }
+
+            transaction.Commit();
+        }
+
+        Execute(connection, $"INSERT INTO meta (name, value) VALUES ('built', '{SchemaVersion}') ON CONFLICT (name) DO UPDATE SET value = excluded.value;");
+        return count;
+    }
+
+    /// <summary>The smallest byte string greater than every string starting with <paramref name="prefix"/>;
+    /// null when there is none (empty, or all 0xFF).</summary>
+    private static byte[]? Successor(byte[] prefix)
+    {
+        for (var i = prefix.Length - 1; i >= 0; i--)
+        {
+            if (prefix[i] != 0xFF)
+            {
+                var next = prefix[..(i + 1)];
+                next[i]++;
+                return next;
+            }
+        }
+
+        return null;
+    }
+
+    private SqliteConnection Connect()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA synchronous = NORMAL;"); // WAL stays consistent on a crash; the files are the truth
+        return connection;
+    }
+
+    private void Write(string sql, string key, byte[]? info = null)
+    {
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$key", Encoding.UTF8.GetBytes(key));
+        if (info is not null)
+        {
+            command.Parameters.AddWithValue("$info", info);
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
