@@ -16,6 +16,7 @@ builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayCors(builder.Configuration);
 builder.Services.AddGatewayAccessControl();
 builder.Services.AddGatewayLimits(builder.Configuration);
+builder.Services.AddOptions<ObjectResponseOptions>().BindConfiguration(ObjectResponseOptions.Section);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
 var app = builder.Build();

@@ -27,6 +27,11 @@ public static class PresignActions
             return ExpiryProblem();
         }
 
+        if (ObjectAccessFilter.RefusePresign(context, method == "PUT" ? Right.Write : Right.Read, key.Required()) is { } refused)
+        {
+            return refused;
+        }
+
         var contentType = method == "PUT" && !string.IsNullOrWhiteSpace(body.ContentType) ? body.ContentType : null;
         return TypedResults.Ok(Answer(presigner.Presign(new PresignTarget(method, key.Required(), expiresIn, contentType), BaseUrl(context, options))));
     }
@@ -45,6 +50,11 @@ public static class PresignActions
         }
 
         MultipartRules.EnsurePartNumber(number);
+        if (ObjectAccessFilter.RefusePresign(context, Right.Write, key.Required()) is { } refused)
+        {
+            return refused;
+        }
+
         var body = await ReadBodyAsync(context, cancellationToken);
         if (Expiry(body?.ExpiresIn) is not { } expiresIn)
         {

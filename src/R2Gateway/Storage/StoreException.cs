@@ -13,6 +13,7 @@ public enum StoreErrorCode
     BadDigest,
     PreconditionFailed,
     KeyTooLongError,
+    MetadataTooLarge,
     AccessDenied,
     Conflict,
     ServiceUnavailable,
