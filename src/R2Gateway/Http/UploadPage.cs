@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using R2Gateway.Security;
+using R2Gateway.Storage;
 using R2Gateway.Storage.S3;
 
 namespace R2Gateway.Http;
@@ -54,7 +54,7 @@ public static class UploadPage
         // With the S3 store the page PUTs parts straight to the bucket (path-style or virtual-hosted).
         var connect = new List<string> { "'self'" };
         connect.AddRange(Options(context).GatewayOrigins);
-        if (context.RequestServices.GetService<IPresigner>() is S3Presigner)
+        if (context.RequestServices.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.S3)
         {
             var endpoint = context.RequestServices.GetRequiredService<IOptions<S3StoreOptions>>().Value.Endpoint;
             connect.Add(endpoint.GetLeftPart(UriPartial.Authority));

@@ -146,10 +146,16 @@ internal static partial class SigningKeyFile
             create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using (var file = new FileStream(temp, create))
+        try
         {
+            using var file = new FileStream(temp, create);
             file.Write(RandomNumberGenerator.GetBytes(MinKeyBytes));
             file.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            File.Delete(temp); // a full disk leaves no half-written key behind
+            throw;
         }
 
         try

@@ -210,6 +210,97 @@ public sealed class HostileClientFileSystemTests(FileSystemGateway gateway) : Ho
         statuses.Should().OnlyContain(s => s == HttpStatusCode.OK || s == HttpStatusCode.NotFound);
     }
 
+    // Kestrel's own rejections: a malformed body, which the gateway reads, is problem+json; a
+    // malformed head is answered by Kestrel before any application code runs (no hook for a body),
+    // with the right status, and the server keeps serving.
+
+    [Fact]
+    public async Task A_malformed_chunked_body_is_a_problem_json_400()
+    {
+        var key = UniqueKey();
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(Gateway.BaseAddress.Host, Gateway.BaseAddress.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"PUT {Url(key, "put")} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"));
+        var answer = await new StreamReader(stream).ReadToEndAsync();
+        answer.Should().StartWith("HTTP/1.1 400").And.Contain("application/problem+json");
+        (await Api.GetBytesAsync(key)).Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("Content-Length: abc\r\n", 400)]
+    [InlineData("X-Big: {big}\r\n", 431)]
+    [InlineData("X-Bare: a\rb\r\n", 400)]
+    public async Task A_malformed_head_is_refused_by_Kestrel_and_the_gateway_keeps_serving(string header, int status)
+    {
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            await client.ConnectAsync(Gateway.BaseAddress.Host, Gateway.BaseAddress.Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /x?action=get HTTP/1.1\r\nHost: t\r\n{header.Replace("{big}", new string('a', 40_000), StringComparison.Ordinal)}\r\n"));
+            var answer = await new StreamReader(stream).ReadToEndAsync();
+            answer.Should().StartWith($"HTTP/1.1 {status}");
+        }
+
+        var key = UniqueKey();
+        await Api.PutOkAsync(key, [1]);
+        (await Api.GetBytesAsync(key)).Should().Equal(1);
+    }
+
+    // Item 13: a readiness probe on a full disk leaves nothing behind.
+
+    [Fact]
+    public async Task A_readiness_probe_that_cannot_write_leaves_no_temp_file()
+    {
+        using var root = new TempDir();
+        int port;
+        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        // A file-size limit of 0 makes every write fail as a full disk does, after the file exists
+        // (SIGXFSZ ignored, so the write returns EFBIG instead of killing the process).
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"trap '' XFSZ; ulimit -f 0; exec dotnet '{typeof(Program).Assembly.Location}' --Urls=http://127.0.0.1:{port} --Storage:FileSystem:Root='{root.Path}'");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["DOTNET_EnableWriteXorExecute"] = "0"; // W^X maps code through a file, which the limit forbids
+        using var process = Process.Start(start)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            HttpStatusCode? ready = null;
+            for (var i = 0; i < 150 && ready is null; i++)
+            {
+                await Task.Delay(200);
+                try
+                {
+                    ready = (await client.GetAsync("/readyz")).StatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                }
+            }
+
+            ready.Should().Be(HttpStatusCode.ServiceUnavailable, "the probe cannot write");
+            for (var i = 0; i < 5; i++)
+            {
+                (await client.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+            }
+
+            Directory.EnumerateFileSystemEntries(Path.Combine(root.Path, "tmp")).Should().BeEmpty();
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
     // Item 5: a presigned URL carries no more than its signer may do.
 
     [Fact]
