@@ -32,17 +32,19 @@ public static class UploadPage
     {
         app.UseWhen(c => !c.Request.AddressesObject(), page =>
         {
-            page.Use((context, next) =>
-            {
-                var h = context.Response.Headers;
-                h.ContentSecurityPolicy = ContentSecurityPolicy(context);
-                h.XFrameOptions = "DENY";
-                h.XContentTypeOptions = "nosniff";
-                return next(context);
-            });
             page.Map(ConfigPath, config => config.Run(context =>
                 context.Response.WriteAsJsonAsync(new { gatewayOrigins = Options(context).GatewayOrigins })));
-            page.UseDefaultFiles().UseStaticFiles();
+            // The page's own files only: Swagger UI, also served here, brings inline scripts of its own.
+            page.UseDefaultFiles().UseStaticFiles(new StaticFileOptions
+            {
+                OnPrepareResponse = file =>
+                {
+                    var h = file.Context.Response.Headers;
+                    h.ContentSecurityPolicy = ContentSecurityPolicy(file.Context);
+                    h.XFrameOptions = "DENY";
+                    h.XContentTypeOptions = "nosniff";
+                },
+            });
         });
         return app;
     }
