@@ -18,12 +18,21 @@ builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayCors(builder.Configuration);
 builder.Services.AddGatewayAccessControl();
 builder.Services.AddGatewayLimits(builder.Configuration);
+builder.Services.AddOptions<ObjectResponseOptions>().BindConfiguration(ObjectResponseOptions.Section);
+builder.Services.AddUploadPage();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
 var app = builder.Build();
 if (command.Length > 0)
 {
     return await GatewayCommands.RunAsync(command, app.Services);
+}
+
+// A start that must be refused is refused before anything listens: one line, exit code 1.
+if (app.StartRefusal() is { } refusal)
+{
+    await Console.Error.WriteLineAsync($"r2gateway: {refusal}");
+    return 1;
 }
 
 app.UseGatewayRequestLog();

@@ -254,7 +254,10 @@ public sealed class GatewayClient : IDisposable
     /// <summary>The key's URL: each path segment percent-encoded, slashes kept, as the contract reads keys.</summary>
     private HttpRequestMessage Request(HttpMethod method, string key, string action, string? query = null, HttpContent? content = null)
     {
-        var path = string.Join('/', key.Split('/').Select(Escape));
+        // As the gateway's own URLs: a key with an empty, '.' or '..' segment is one segment with
+        // %2F for its slashes, since Uri would collapse '//' and resolve dot segments into another key.
+        var segments = key.Split('/');
+        var path = segments.Any(s => s is "" or "." or "..") ? Escape(key) : string.Join('/', segments.Select(Escape));
         return new HttpRequestMessage(method, $"{_base}/{path}?action={action}{(query is null ? "" : "&" + query)}") { Content = content };
     }
 

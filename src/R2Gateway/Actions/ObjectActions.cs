@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using R2Gateway.Http;
 using R2Gateway.Storage;
@@ -11,7 +12,7 @@ public static class ObjectActions
     /// <summary>Range, If-Match, If-None-Match, If-Modified-Since and If-Unmodified-Since are
     /// answered by ASP.NET Core's file result (206, 304, 412, 416), which needs a seekable stream.</summary>
     public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetAsync(
-        ObjectKey key, HttpContext context, IObjectStore store, CancellationToken cancellationToken)
+        ObjectKey key, HttpContext context, IObjectStore store, IOptions<ObjectResponseOptions> responses, CancellationToken cancellationToken)
     {
         // HEAD needs only the headers: the file result never reads the body of a HEAD answer.
         var found = HttpMethods.IsHead(context.Request.Method)
@@ -24,7 +25,10 @@ public static class ObjectActions
 
         var info = found.Info;
         ObjectHttpMetadata.WriteTo(context.Response, info);
-        return TypedResults.Stream(found.Content, info.Metadata.ContentType ?? "application/octet-stream",
+        var contentType = ObjectHttpMetadata.ContentTypeOf(info);
+        ActiveContent.Secure(context.Response, contentType, responses.Value);
+        ConditionalRequests.Normalize(context.Request, info.ETag);
+        return TypedResults.Stream(found.Content, contentType,
             lastModified: info.LastModified, entityTag: new EntityTagHeaderValue(Etags.Quote(info.ETag)),
             enableRangeProcessing: true);
     }
@@ -45,7 +49,7 @@ public static class ObjectActions
             return ContractErrors.InvalidArgument(RequestBodies.BadContentMd5);
         }
 
-        RequestBodies.Limit(context, Math.Min(MultipartRules.MaxPutSize, context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.MaxObjectSize), "A single put");
+        RequestBodies.Limit(context, Math.Min(MultipartRules.MaxPutSize, context.RequestServices.GetRequiredService<IOptions<StorageOptions>>().Value.MaxObjectSize), "A single put");
         var options = new PutOptions(
             ObjectHttpMetadata.FromRequest(request),
             IfNoneMatchAny: ifNoneMatch.Length > 0,

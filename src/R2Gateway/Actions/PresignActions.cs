@@ -27,6 +27,11 @@ public static class PresignActions
             return ExpiryProblem();
         }
 
+        if (ObjectAccessFilter.RefusePresign(context, method == "PUT" ? Right.Write : Right.Read, key.Required()) is { } refused)
+        {
+            return refused;
+        }
+
         var contentType = method == "PUT" && !string.IsNullOrWhiteSpace(body.ContentType) ? body.ContentType : null;
         var sha256 = method == "PUT" && !string.IsNullOrWhiteSpace(body.ChecksumSha256) ? body.ChecksumSha256.Trim() : null;
         if (sha256 is not null && Checksums.TryDecode(ChecksumAlgorithm.Sha256, sha256) is null)
@@ -58,6 +63,11 @@ public static class PresignActions
         }
 
         MultipartRules.EnsurePartNumber(number);
+        if (ObjectAccessFilter.RefusePresign(context, Right.Write, key.Required()) is { } refused)
+        {
+            return refused;
+        }
+
         var body = await ReadBodyAsync(context, cancellationToken);
         if (Expiry(body?.ExpiresIn) is not { } expiresIn)
         {

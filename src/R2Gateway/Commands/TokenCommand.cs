@@ -48,6 +48,12 @@ public static class TokenCommand
         Console.WriteLine($"Token (shown once; the gateway keeps only its hash):\n{token}\n");
         Console.WriteLine("Add this entry to Auth:Tokens in appsettings.json:");
         Console.WriteLine(JsonSerializer.Serialize(entry, Indented));
+        // The same entry as environment variables, for a container (docker run -e ...); N is the
+        // entry's index under Auth:Tokens, 0 for the first token.
+        Console.WriteLine("\nOr, in a container, as environment variables (the first token is entry 0):");
+        Console.WriteLine($"-e Auth__Tokens__0__Name={name} -e Auth__Tokens__0__Hash={entry.Hash}");
+        Console.WriteLine(string.Join(' ', prefixes.Select((p, i) => $"-e Auth__Tokens__0__Prefixes__{i}={p}")
+            .Concat(entry.Can.Select((c, i) => $"-e Auth__Tokens__0__Can__{i}={c}"))));
         return 0;
     }
 }

@@ -50,7 +50,7 @@ public sealed partial class ContractExceptionHandler(ILogger<ContractExceptionHa
             BadHttpRequestException e => ContractErrors.Problem(e.StatusCode,
                 e.StatusCode == StatusCodes.Status413PayloadTooLarge ? nameof(StoreErrorCode.EntityTooLarge) : null,
                 e.Message),
-            IOException or InvalidDataException => StoreFault(exception, httpContext),
+            IOException or InvalidDataException or UnauthorizedAccessException => StoreFault(exception, httpContext),
             _ => null,
         };
 

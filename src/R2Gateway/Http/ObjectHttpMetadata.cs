@@ -104,9 +104,15 @@ public static class ObjectHttpMetadata
     private static string? Value(Microsoft.Extensions.Primitives.StringValues values) =>
         values.Count == 0 ? null : values.ToString();
 
+    /// <summary>The stored Content-Type when it can be sent back; objects stored before the
+    /// metadata rules may hold one that cannot.</summary>
+    public static string ContentTypeOf(ObjectInfo info) =>
+        info.Metadata.ContentType is { } type && ObjectMetadataRules.IsSendable(type) ? type : "application/octet-stream";
+
+    // A value stored before the metadata rules that cannot go out as a header is left out, not a 500.
     private static void Set(IHeaderDictionary headers, string name, string? value)
     {
-        if (value is not null)
+        if (value is not null && ObjectMetadataRules.IsSendable(value))
         {
             headers[name] = value;
         }

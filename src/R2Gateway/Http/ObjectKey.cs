@@ -39,6 +39,23 @@ public readonly record struct ObjectKey(string Value)
         return result;
     }
 
+    /// <summary>The path (after the base's '/') that <see cref="FromRequest"/> decodes back to
+    /// <paramref name="key"/>: each segment percent-encoded. A key with an empty, '.' or '..'
+    /// segment becomes one segment with its slashes as %2F, because clients collapse '//' and
+    /// resolve dot segments (even percent-encoded ones) before they send a URL.</summary>
+    public static string ToPath(string key)
+    {
+        if (key is "." or "..")
+        {
+            throw new StoreException(StoreErrorCode.InvalidArgument, $"The key '{key}' cannot be written as a URL path: every client resolves it away.");
+        }
+
+        var segments = key.Split('/');
+        return segments.Any(s => s is "" or "." or "..")
+            ? Uri.EscapeDataString(key)
+            : string.Join('/', segments.Select(Uri.EscapeDataString));
+    }
+
     public string Required()
     {
         ObjectKeys.Validate(Value);

@@ -24,14 +24,40 @@ public sealed partial class AnonymousAccessGuard(IServer server, IOptions<AuthOp
 
         if (!auth.Value.AllowAnonymous)
         {
-            throw new InvalidOperationException(
-                $"The gateway listens on {string.Join(", ", exposed)} without access control. Configure Auth:Tokens (see 'token create'), "
-                + "listen on loopback only, or set Auth:AllowAnonymous=true to serve everyone on purpose.");
+            throw new InvalidOperationException(Refusal(exposed));
         }
 
         LogAnonymous(logger, string.Join(", ", exposed));
         return Task.CompletedTask;
     }
+
+    /// <summary>Decided from configuration before anything listens: why the gateway must not start,
+    /// or null. The hosted check above stays for addresses bound in code.</summary>
+    public static string? RefusalBeforeStart(IConfiguration configuration, AuthOptions auth)
+    {
+        if (auth.Enabled || auth.AllowAnonymous)
+        {
+            return null;
+        }
+
+        var exposed = ConfiguredAddresses(configuration).Where(a => !IsLoopback(a)).ToList();
+        return exposed.Count == 0 ? null : Refusal(exposed);
+    }
+
+    /// <summary>What Kestrel will bind: Kestrel:Endpoints, then urls, then http_ports/https_ports
+    /// (all interfaces), else localhost:5000.</summary>
+    public static IEnumerable<string> ConfiguredAddresses(IConfiguration configuration)
+    {
+        var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>().ToList();
+        var urls = (configuration[WebHostDefaults.ServerUrlsKey] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var ports = (configuration["http_ports"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"http://*:{p}")
+            .Concat((configuration["https_ports"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"https://*:{p}"));
+        return endpoints.Concat(urls.Length > 0 ? urls : ports).DefaultIfEmpty("http://localhost:5000");
+    }
+
+    private static string Refusal(IEnumerable<string> exposed) =>
+        $"The gateway listens on {string.Join(", ", exposed)} without access control. Configure Auth:Tokens (see 'token create'), "
+        + "listen on loopback only, or set Auth:AllowAnonymous=true to serve everyone on purpose.";
 
     public static bool IsLoopback(string address)
     {

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using R2Gateway.Http;
 using R2Gateway.Storage.FileSystem;
 
 namespace R2Gateway.Security;
@@ -60,8 +61,10 @@ public sealed class GatewayUrlSigner : IPresigner
 
         query[SignatureParam] = Sign(target.Method, target.Key, action, target.UploadId, target.PartNumber?.ToString(CultureInfo.InvariantCulture), expiresText, signedHeaders,
             signed.Count == 0 ? null : string.Join('\n', signed.Select(h => h.Value)));
-        var path = string.Join('/', target.Key.Split('/').Select(Uri.EscapeDataString));
-        var url = QueryHelpers.AddQueryString(new Uri(gatewayBaseUrl, path).ToString(), query);
+        // Authority and base path from the base URL, then the key's encoded path: no key can make
+        // the URL name another host (a key starting with '//') or another key ('..' segments).
+        var basePath = gatewayBaseUrl.AbsolutePath.TrimEnd('/');
+        var url = QueryHelpers.AddQueryString($"{gatewayBaseUrl.GetLeftPart(UriPartial.Authority)}{basePath}/{ObjectKey.ToPath(target.Key)}", query);
         var headers = target.ContentType is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["Content-Type"] = target.ContentType };
         if (target.ChecksumSha256 is { } sha256)
         {
@@ -144,17 +147,30 @@ public sealed class GatewayUrlSigner : IPresigner
     }
 }
 
-/// <summary>The generated signing key: 32 random bytes in a file only its owner can read.</summary>
-internal static class SigningKeyFile
+/// <summary>The generated signing key: 32 random bytes in a file only its owner can read, made
+/// durable (file and directory fsynced) before it signs anything.</summary>
+internal static partial class SigningKeyFile
 {
+    public const int MinKeyBytes = 32;
+
     public static byte[] LoadOrCreate(string path)
     {
+        var damaged = false;
         if (File.Exists(path))
         {
-            return File.ReadAllBytes(path);
+            var key = File.ReadAllBytes(path);
+            if (key.Length >= MinKeyBytes)
+            {
+                return key;
+            }
+
+            // Short or empty (a crash before the key reached the disk): an HMAC with it would be
+            // forgeable, and nothing it signed can be trusted, so it is replaced.
+            damaged = true;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var directory = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(directory);
         var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -162,20 +178,68 @@ internal static class SigningKeyFile
             create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using (var file = new FileStream(temp, create))
+        try
         {
-            file.Write(RandomNumberGenerator.GetBytes(32));
+            using var file = new FileStream(temp, create);
+            file.Write(RandomNumberGenerator.GetBytes(MinKeyBytes));
+            file.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            File.Delete(temp); // a full disk leaves no half-written key behind
+            throw;
         }
 
         try
         {
-            File.Move(temp, path, overwrite: false); // another gateway on this root may have won
+            File.Move(temp, path, overwrite: damaged); // another gateway on this root may have won
         }
         catch (IOException) when (File.Exists(path))
         {
             File.Delete(temp);
         }
 
-        return File.ReadAllBytes(path);
+        FsyncDirectory(directory);
+        var written = File.ReadAllBytes(path);
+        return written.Length >= MinKeyBytes
+            ? written
+            : throw new InvalidOperationException($"The presign key file {path} holds {written.Length} bytes, fewer than {MinKeyBytes}.");
     }
+
+    /// <summary>Makes a rename in <paramref name="directory"/> durable. .NET has no API for it, so
+    /// this is open(2) + fsync(2); on Windows a rename is durable once it returns.</summary>
+    private static void FsyncDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var fd = Open(Encoding.UTF8.GetBytes(directory + "\0"), 0 /* O_RDONLY */);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot open {directory} to fsync it (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of {directory} failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static partial int Open(byte[] path, int flags);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
 }

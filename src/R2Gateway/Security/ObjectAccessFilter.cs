@@ -40,6 +40,14 @@ public sealed class ObjectAccessFilter(IOptions<AuthOptions> auth) : IEndpointFi
             : Refuse(user, action, key);
     }
 
+    /// <summary>A presigned URL carries no more than its signer may do: a token needs the right the
+    /// signed request uses (write for a PUT or part, read for a GET) as well as presign.</summary>
+    public static ProblemHttpResult? RefusePresign(HttpContext http, Right needed, string key) =>
+        !http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.Enabled || Allows(http.User, needed, key)
+            ? null
+            : ContractErrors.Problem(StoreErrorCode.AccessDenied,
+                $"Token '{http.User.Identity?.Name}' may not presign this: a presigned URL needs '{needed.ToString().ToLowerInvariant()}' on a prefix of '{key}' as well as 'presign'.");
+
     public static bool Allows(ClaimsPrincipal user, Right permission, string key) =>
         user.HasClaim(TokenAuthenticationHandler.RightClaim, permission.ToString())
         && user.FindAll(TokenAuthenticationHandler.PrefixClaim).Any(p => key.StartsWith(p.Value, StringComparison.Ordinal));

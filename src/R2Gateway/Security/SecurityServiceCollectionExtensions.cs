@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 
 namespace R2Gateway.Security;
 
@@ -15,6 +16,21 @@ public static class SecurityServiceCollectionExtensions
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
         services.AddHostedService<AnonymousAccessGuard>();
         return services;
+    }
+
+    /// <summary>Why the gateway must not start (invalid settings, or exposed without tokens), or
+    /// null. Checked before Kestrel binds, so a refused start never held the port.</summary>
+    public static string? StartRefusal(this WebApplication app)
+    {
+        try
+        {
+            var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+            return AnonymousAccessGuard.RefusalBeforeStart(app.Configuration, auth);
+        }
+        catch (OptionsValidationException e)
+        {
+            return e.Message;
+        }
     }
 
     private static bool IsHash(string hash)

@@ -4,13 +4,39 @@ import { Uppy, Dashboard, AwsS3, GoldenRetriever } from './lib/uppy/uppy.min.mjs
 
 const params = new URLSearchParams(location.search);
 // The gateway this page talks to: its own origin, or ?gateway=<url> for a page served elsewhere.
-const gateway = new URL(params.get('gateway') ?? `${location.origin}/`);
+// The page sends its bearer token there, so ?gateway= may name only the page's own origin or one
+// its server lists (Page:GatewayOrigins, served as page-config.json); a link cannot pick another.
+const allowedOrigins = new Set([location.origin]);
+try {
+  const config = await fetch(new URL('page-config.json', location.href));
+  if (config.ok) for (const origin of (await config.json()).gatewayOrigins ?? []) allowedOrigins.add(new URL(origin).origin);
+} catch { /* served without the gateway (a static copy): its own origin only */ }
+
+let gateway = new URL(`${location.origin}/`);
+let gatewayRefused = null;
+if (params.has('gateway')) {
+  let requested = null;
+  try { requested = new URL(params.get('gateway'), location.href); } catch { /* not a URL */ }
+  if (requested && allowedOrigins.has(requested.origin)) gateway = requested;
+  else gatewayRefused = params.get('gateway');
+}
+if (!gateway.pathname.endsWith('/')) gateway.pathname += '/';
 // Fixed, so an upload resumed after a reload keeps its part size: R2 refuses unequal parts.
 const PART_SIZE = 8 * 1024 * 1024;
 const jsonHeaders = { 'Content-Type': 'application/json' };
 
+// The object's URL: the gateway's path, then the key's encoded segments, set as a path (never
+// resolved as a relative URL, which a key starting with '//' would turn into another host). A key
+// with an empty, '.' or '..' segment is one segment with %2F for its slashes: the URL parser would
+// collapse or resolve those segments (even percent-encoded dots) into another key.
 function objectUrl(key, action, query = {}) {
-  const url = new URL(key.split('/').map(encodeURIComponent).join('/'), gateway);
+  if (key === '.' || key === '..') throw new Error(`The key '${key}' cannot be written as a URL path.`);
+  const segments = key.split('/');
+  const path = key !== '' && segments.some((s) => s === '' || s === '.' || s === '..')
+    ? encodeURIComponent(key)
+    : segments.map(encodeURIComponent).join('/');
+  const url = new URL(gateway.origin);
+  url.pathname = gateway.pathname + path;
   url.searchParams.set('action', action);
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   return url;
@@ -177,5 +203,10 @@ async function refreshList() {
 }
 
 document.querySelector('#refresh').addEventListener('click', () => refreshList());
-refreshList();
+if (gatewayRefused !== null) {
+  document.querySelector('#list-status').textContent =
+    `Not using ?gateway=${gatewayRefused}: this page sends its token only to its own origin and those its server lists in Page:GatewayOrigins.`;
+} else {
+  refreshList();
+}
 window.r2gateway = { uppy, refreshList };

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using R2Gateway.BrowserTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using R2Gateway.FunctionalTests.Infrastructure;
+using PageOptions = R2Gateway.Http.PageOptions;
 
 namespace R2Gateway.BrowserTests.Pages;
 
@@ -25,7 +27,8 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
         _files.Dispose();
     }
 
-    private (GatewayFactory Gateway, RequestRecorder Recorder) StartGateway(Dictionary<string, string?>? settings = null, string? root = null)
+    private (GatewayFactory Gateway, RequestRecorder Recorder) StartGateway(
+        Dictionary<string, string?>? settings = null, string? root = null, Action<IServiceCollection>? services = null)
     {
         var recorder = new RequestRecorder();
         var all = new Dictionary<string, string?> { ["Storage:FileSystem:Root"] = root ?? _root.Path };
@@ -34,7 +37,11 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
             all[key] = value;
         }
 
-        var gateway = GatewayFactory.Start(all, recorder.AddTo);
+        var gateway = GatewayFactory.Start(all, s =>
+        {
+            recorder.AddTo(s);
+            services?.Invoke(s);
+        });
         _owned.Add(gateway);
         return (gateway, recorder);
     }
@@ -157,6 +164,101 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
         Directory.EnumerateDirectories(Path.Combine(_root.Path, "uploads")).Should().BeEmpty();
     }
 
+    /// <summary>Page:GatewayOrigins filled in after the gateways have their ports (read on first use).</summary>
+    private static Action<IServiceCollection> ListGateways(List<string> origins) =>
+        services => services.PostConfigure<PageOptions>(o => o.GatewayOrigins.AddRange(origins));
+
+    // Issue 11, item 4: the page sends its token to no origin its server does not list.
+    [Fact]
+    public async Task The_page_never_sends_its_token_to_a_gateway_its_server_does_not_list()
+    {
+        var (gateway, _) = StartGateway();
+        using var otherRoot = new TempDir();
+        var (other, otherRecorder) = StartGateway(root: otherRoot.Path);
+        var page = await OpenAsync(gateway.BaseAddress.ToString());
+        await page.Page.EvaluateAsync("() => sessionStorage.setItem('r2gw-token', 'r2gw_secret-session-token')");
+        var sent = new System.Collections.Concurrent.ConcurrentBag<string>();
+        page.Page.Request += (_, request) =>
+        {
+            if (request.Headers.ContainsKey("authorization"))
+            {
+                sent.Add(request.Url);
+            }
+        };
+
+        await page.OpenAsync($"{gateway.BaseAddress}?gateway={Uri.EscapeDataString(other.BaseAddress.ToString())}");
+        await page.Page.Locator("#list-status").Filter(new() { HasText = "Page:GatewayOrigins" }).WaitForAsync();
+        await page.AddFilesAsync(MakeFile("stays-home.bin", 1000));
+        await page.StartAsync();
+        await page.WaitForCompleteAsync();
+
+        otherRecorder.Requests.Should().BeEmpty("the page never called the gateway it was pointed at");
+        var otherOrigin = other.BaseAddress.GetLeftPart(UriPartial.Authority);
+        sent.Should().NotBeEmpty().And.OnlyContain(url => !url.StartsWith(otherOrigin, StringComparison.Ordinal));
+        (await new GatewayApi(gateway.CreateClient()).GetBytesAsync("stays-home.bin")).Should().NotBeNull("the upload went to the page's own gateway");
+    }
+
+    // Issue 11, item 6: a key starting with '//' is a path on the gateway, never another host.
+    [Fact]
+    public async Task Delete_of_a_key_starting_with_slashes_goes_to_the_gateway()
+    {
+        var (gateway, recorder) = StartGateway();
+        var api = new GatewayApi(gateway.CreateClient());
+        const string key = "//127.0.0.1:1/x";
+        foreach (var stored in new[] { key, "up/a/../b" })
+        {
+            // Slashes as %2F: HttpClient would itself collapse '//' and resolve '..'.
+            using var put = await gateway.CreateClient().PutAsync(
+                new Uri($"{gateway.BaseAddress.GetLeftPart(UriPartial.Authority)}/{Uri.EscapeDataString(stored)}?action=put"), new ByteArrayContent([1]));
+            put.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        var page = await OpenAsync(gateway.BaseAddress.ToString());
+        var hosts = new System.Collections.Concurrent.ConcurrentBag<string>();
+        page.Page.Request += (_, request) => hosts.Add(new Uri(request.Url).Authority);
+        await page.WaitForObjectRowAsync(key);
+        await page.Page.Locator($"#objects tr[data-key='{key}'] button.delete").ClickAsync();
+        await page.Page.Locator($"#objects tr[data-key='{key}']").WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Detached });
+        await page.Page.Locator("#objects tr[data-key='up/a/../b'] button.delete").ClickAsync();
+        await page.Page.Locator("#objects tr[data-key='up/a/../b']").WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Detached });
+
+        hosts.Should().OnlyContain(h => h == gateway.BaseAddress.Authority);
+        recorder.Requests.Where(r => r.Action == "delete").Should().HaveCount(2).And.OnlyContain(r => r.Status == 204);
+        (await api.ListAsync("prefix="))["objects"]!.AsArray().Should().BeEmpty();
+    }
+
+    // Issue 11, item 2 and the page's CSP: an uploaded page never runs as the gateway, and the page cannot be framed.
+    [Fact]
+    public async Task An_uploaded_html_file_opened_from_the_gateway_does_not_run_and_the_page_cannot_be_framed()
+    {
+        var (gateway, recorder) = StartGateway();
+        await new GatewayApi(gateway.CreateClient()).PutAsync("evil.html", System.Text.Encoding.UTF8.GetBytes("<script>fetch('/?action=list&from=xss')</script>"),
+            r => r.Content!.Headers.ContentType = new("text/html"));
+        var context = await browser.Chromium.NewContextAsync(new() { AcceptDownloads = true });
+        var tab = await context.NewPageAsync();
+        try
+        {
+            await tab.GotoAsync($"{gateway.BaseAddress}evil.html?action=get");
+        }
+        catch (Microsoft.Playwright.PlaywrightException e) when (e.Message.Contains("Download is starting", StringComparison.Ordinal))
+        {
+            // served as an attachment: a download, not a page
+        }
+
+        await Task.Delay(1000);
+        recorder.Requests.Should().NotContain(r => r.Action == "list", "the uploaded script never ran on the gateway's origin");
+
+        using var client = gateway.CreateClient();
+        using var html = await client.GetAsync("/");
+        html.Headers.GetValues("Content-Security-Policy").Single().Should().Contain("frame-ancestors 'none'").And.Contain("script-src 'self'");
+        html.Headers.GetValues("X-Frame-Options").Should().Equal("DENY");
+        await tab.SetContentAsync($"<iframe id='f' src='{gateway.BaseAddress}'></iframe>");
+        await Task.Delay(1500);
+        var framed = tab.Frames.FirstOrDefault(f => f != tab.MainFrame);
+        var dashboards = framed is null ? 0 : await framed.Locator(".uppy-Dashboard").CountAsync();
+        dashboards.Should().Be(0, "the page refuses to be framed");
+    }
+
     [Fact]
     public async Task The_download_link_is_a_presigned_GET_that_works_and_a_tampered_one_is_refused()
     {
@@ -181,9 +283,11 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
     public async Task A_page_on_another_origin_uploads_when_that_origin_is_allowed()
     {
         using var siteRoot = new TempDir();
-        var (site, _) = StartGateway(root: siteRoot.Path); // serves the same page from another origin
+        var listed = new List<string>();
+        var (site, _) = StartGateway(root: siteRoot.Path, services: ListGateways(listed)); // serves the same page from another origin
         var origin = site.BaseAddress.GetLeftPart(UriPartial.Authority);
         var (gateway, _) = StartGateway(new() { ["Cors:AllowedOrigins:0"] = origin });
+        listed.Add(gateway.BaseAddress.GetLeftPart(UriPartial.Authority));
         var file = MakeFile("cross-origin.bin", 12 * MiB);
         var page = await OpenAsync($"{site.BaseAddress}?gateway={Uri.EscapeDataString(gateway.BaseAddress.ToString())}");
 
@@ -198,8 +302,10 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
     public async Task A_page_on_an_origin_not_allowed_is_stopped_by_the_browser()
     {
         using var siteRoot = new TempDir();
-        var (site, _) = StartGateway(root: siteRoot.Path);
+        var listed = new List<string>();
+        var (site, _) = StartGateway(root: siteRoot.Path, services: ListGateways(listed));
         var (gateway, recorder) = StartGateway(new() { ["Cors:AllowedOrigins:0"] = "http://127.0.0.1:1" });
+        listed.Add(gateway.BaseAddress.GetLeftPart(UriPartial.Authority)); // the page allows it; the gateway's CORS does not
         var page = await OpenAsync($"{site.BaseAddress}?gateway={Uri.EscapeDataString(gateway.BaseAddress.ToString())}");
 
         await page.AddFilesAsync(MakeFile("refused.bin", 1000));

@@ -19,7 +19,9 @@ public sealed class AccessControlTests : IDisposable
         ["reader"] = ("r2gw_reader-token-0123456789abcdefghijklmnop", "uploads/", [Right.Read]),
         ["writer"] = ("r2gw_writer-token-0123456789abcdefghijklmnop", "uploads/", [Right.Write]),
         ["deleter"] = ("r2gw_deleter-token-0123456789abcdefghijklmno", "uploads/", [Right.Delete]),
-        ["presigner"] = ("r2gw_presigner-token-0123456789abcdefghijklm", "uploads/", [Right.Presign]),
+        // A presigned URL carries no more than its signer may do: presign plus the signed request's right.
+        ["presigner"] = ("r2gw_presigner-token-0123456789abcdefghijklm", "uploads/", [Right.Presign, Right.Read]),
+        ["part-presigner"] = ("r2gw_partpresigner-token-0123456789abcdefg", "uploads/", [Right.Presign, Right.Write]),
         ["elsewhere"] = ("r2gw_elsewhere-token-0123456789abcdefghijklm", "other/", [Right.Read, Right.Write, Right.Delete, Right.Presign]),
     };
 
@@ -95,7 +97,7 @@ public sealed class AccessControlTests : IDisposable
     {
         { "get", "reader" }, { "list", "reader" }, { "mpu-listparts", "reader" }, { "put", "writer" }, { "mpu-create", "writer" },
         { "mpu-uploadpart", "writer" }, { "mpu-complete", "writer" }, { "delete", "deleter" }, { "mpu-abort", "deleter" },
-        { "presign", "presigner" }, { "mpu-presign-part", "presigner" },
+        { "presign", "presigner" }, { "mpu-presign-part", "part-presigner" },
     };
 
     private static (HttpMethod Method, string Url, Func<HttpContent?> Body) RequestFor(string action, (string Key, string UploadId, string ETag) s) => action switch
@@ -128,7 +130,8 @@ public sealed class AccessControlTests : IDisposable
             refused.Headers.WwwAuthenticate.Should().ContainSingle(h => h.Scheme == "Bearer");
         }
 
-        foreach (var who in Tokens.Keys.Where(t => t != rightful && t != "admin"))
+        // Every token that lacks one of the rightful token's rights is refused.
+        foreach (var who in Tokens.Keys.Where(t => t != "admin" && !Tokens[rightful].Can.All(Tokens[t].Can.Contains)))
         {
             using var refused = await SendAsync(who, method, url, body());
             await refused.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "AccessDenied", $"Token '{who}'");

@@ -15,7 +15,9 @@ internal static class BlobFile
 {
     private const int CopyBufferSize = 256 * 1024; // per upload in flight: 200 at once must stay cheap
     private const int FooterSize = sizeof(int) + 8;
-    private const int MaxTrailerSize = 64 * 1024;
+    // Metadata is at most 8 KiB (ObjectMetadataRules) and a key 1 KiB, but JSON may escape each
+    // byte as six; the cap only bounds what a damaged file can make the reader allocate.
+    private const int MaxTrailerSize = 1024 * 1024;
 
     private static ReadOnlySpan<byte> Magic => "R2GWBLB1"u8;
 
@@ -66,6 +68,11 @@ internal static class BlobFile
     public static async Task AppendTrailerAsync<T>(FileStream file, T trailer, bool fsync, CancellationToken cancellationToken)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(trailer, Json);
+        if (json.Length > MaxTrailerSize)
+        {
+            throw new StoreException(StoreErrorCode.MetadataTooLarge, "The object's key and metadata are too large to store.");
+        }
+
         var footer = new byte[FooterSize];
         BinaryPrimitives.WriteInt32LittleEndian(footer, json.Length);
         Magic.CopyTo(footer.AsSpan(sizeof(int)));

@@ -4,14 +4,15 @@ namespace R2Gateway.Storage.FileSystem;
 /// It works across gateway processes sharing one root and is released by the OS if a process dies.</summary>
 internal static class FileLock
 {
-    /// <summary>The lock, or null when another holder has it.</summary>
+    /// <summary>The lock, or null when another holder has it. Any other failure to open the lock
+    /// file (a full disk, no file handles left, a read-only root) is thrown: waiting would not help.</summary>
     public static FileStream? TryAcquire(string path, FileMode mode = FileMode.OpenOrCreate)
     {
         try
         {
             return new FileStream(path, mode, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
         }
-        catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException))
+        catch (IOException e) when (IsHeldByAnother(e))
         {
             return null;
         }
@@ -37,4 +38,11 @@ internal static class FileLock
             delay = Math.Min(delay * 2, 50);
         }
     }
+
+    /// <summary>The only failure that means contention: flock's EWOULDBLOCK on Unix (the exception
+    /// carries the errno), a sharing violation on Windows.</summary>
+    private static bool IsHeldByAnother(IOException e) =>
+        OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 32 or 33
+        : OperatingSystem.IsLinux() ? e.HResult == 11 // EAGAIN = EWOULDBLOCK
+        : e.HResult == 35; // macOS, BSD
 }

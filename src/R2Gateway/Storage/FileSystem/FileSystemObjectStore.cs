@@ -163,17 +163,25 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     {
         var dir = OpenUpload(key, uploadId).Dir;
         var numbers = new List<int>();
-        foreach (var path in Directory.EnumerateFiles(dir, "*.part"))
+        try
         {
-            if (int.TryParse(Path.GetFileNameWithoutExtension(path), out var n) && n > partNumberMarker)
+            foreach (var path in Directory.EnumerateFiles(dir, "*.part"))
             {
-                numbers.Add(n);
+                if (int.TryParse(Path.GetFileNameWithoutExtension(path), out var n) && n > partNumberMarker)
+                {
+                    numbers.Add(n);
+                }
             }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw NoSuchUpload(); // completed or aborted since it was opened
         }
 
         numbers.Sort();
+        var page = numbers.Take(maxParts).ToList();
         var parts = new List<PartInfo>();
-        foreach (var n in numbers.Take(maxParts))
+        foreach (var n in page)
         {
             var path = Path.Combine(dir, PartFileName(n));
             try
@@ -181,14 +189,19 @@ public sealed partial class FileSystemObjectStore : IObjectStore
                 using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
                 parts.Add(BlobFile.ReadTrailer<PartInfo>(handle, path).Trailer);
             }
-            catch (FileNotFoundException)
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
                 // Completed or aborted while listing.
             }
         }
 
+        if (!Directory.Exists(dir))
+        {
+            throw NoSuchUpload();
+        }
+
         var truncated = numbers.Count > maxParts;
-        return Task.FromResult(new PartListing(parts, truncated, truncated ? parts[^1].PartNumber : null));
+        return Task.FromResult(new PartListing(parts, truncated, truncated ? page[^1] : null));
     }
 
     public async Task<ObjectInfo> PutObjectAsync(string key, Stream body, long? contentLength, PutOptions options, CancellationToken cancellationToken)
@@ -395,6 +408,11 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     {
         foreach (var path in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
         {
+            if (!ObjectFileName().IsMatch(Path.GetFileName(path)))
+            {
+                continue; // not written by this store; never opened (it could be a FIFO, or huge)
+            }
+
             ObjectInfo? info = null;
             try
             {
@@ -466,9 +484,9 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
     public Task CheckHealthAsync(CancellationToken cancellationToken)
     {
-        var probe = TempPath();
-        File.WriteAllBytes(probe, [1]);
-        File.Delete(probe);
+        // Deleted when closed, so a probe whose write fails (a full disk) leaves nothing behind.
+        using var probe = new FileStream(TempPath(), FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose);
+        probe.Write([1]);
         return Task.CompletedTask;
     }
 
@@ -893,6 +911,9 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
     [GeneratedRegex("^[A-Za-z0-9_-]{32}$")]
     private static partial Regex UploadIdFormat();
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex ObjectFileName();
 
     private sealed record UploadRecord(string Key, DateTimeOffset Initiated, ObjectMetadata Metadata, ChecksumAlgorithm? ChecksumAlgorithm = null);
 

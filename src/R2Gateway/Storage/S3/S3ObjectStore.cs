@@ -196,7 +196,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
 
     /// <summary>AWSSDK.S3 drops a key's leading '/' (so it would address another object) and signs
     /// runs of slashes differently from what it sends; such keys are refused rather than mangled.</summary>
-    private static string Addressable(string key) =>
+    internal static string Addressable(string key) =>
         key.StartsWith('/') || key.Contains("//", StringComparison.Ordinal)
             ? throw new StoreException(StoreErrorCode.InvalidArgument, "With the S3 store a key may not start with '/' or contain '//': the S3 SDK would rewrite it into another key.")
             : key;

@@ -15,7 +15,7 @@ public sealed class S3Presigner(IAmazonS3 s3, IOptions<S3StoreOptions> options, 
         var request = new GetPreSignedUrlRequest
         {
             BucketName = options.Value.Bucket,
-            Key = target.Key,
+            Key = S3ObjectStore.Addressable(target.Key), // the SDK would sign another key
             Verb = target.Method == "PUT" ? HttpVerb.PUT : HttpVerb.GET,
             Expires = expires.UtcDateTime,
             Protocol = options.Value.Endpoint.Scheme == "http" ? Protocol.HTTP : Protocol.HTTPS,
