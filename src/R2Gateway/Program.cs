@@ -1,5 +1,6 @@
 using R2Gateway.Actions;
 using R2Gateway.Commands;
+using R2Gateway.Events;
 using R2Gateway.Http;
 using R2Gateway.Observability;
 using R2Gateway.Security;
@@ -11,6 +12,7 @@ var builder = WebApplication.CreateBuilder(hostArgs);
 builder.AddGatewayLogging();
 builder.Services.AddObjectStore(builder.Configuration);
 builder.AddGatewayTelemetry();
+builder.Services.AddGatewayEvents(builder.Configuration);
 builder.Services.AddProblemDetails(ContractProblems.Customize);
 builder.Services.AddExceptionHandler<ContractExceptionHandler>();
 builder.Services.AddSingleton<Microsoft.AspNetCore.Routing.MatcherPolicy, ObjectActionMatcherPolicy>();

@@ -12,6 +12,7 @@ public static class GatewayCommands
         ["lifecycle"] = LifecycleCommand.RunAsync,
         ["cors"] = CorsCommand.RunAsync,
         ["token"] = TokenCommand.RunAsync,
+        ["events"] = EventsCommand.RunAsync,
     };
 
     /// <summary>Splits the arguments into the command with its own options (possibly none) and the
