@@ -25,7 +25,7 @@ public static partial class EventsServiceCollectionExtensions
             .ValidateOnStart();
         services.AddHttpContextAccessor();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(new EventBucket(configuration["Events:Bucket"] ?? configuration["Storage:S3:Bucket"] ?? "r2gateway"));
+        services.TryAddSingleton(new EventBucket(configuration["Events:Bucket"] ?? configuration["Storage:S3:Bucket"] ?? "r2gateway"));
         services.AddSingleton(sp =>
         {
             var events = sp.GetRequiredService<IOptions<EventsOptions>>().Value;

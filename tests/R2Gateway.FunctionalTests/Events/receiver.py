@@ -5,7 +5,7 @@ usage: receiver.py PORT SECRET LOG [--fail-first N]
 
 POST /events  verifies X-R2GW-Signature (HMAC-SHA256 of timestamp + "." + body), answers 200
               (or 401 when it does not verify), and appends one JSON line per request to LOG.
-POST /hook    answers as a pre-upload hook, by the key: "deny" in it is denied, "slow" in it
+POST /hook    answers as a pre-upload hook, by the key: "deny" in it is denied ("deny-complete" only at complete), "slow" in it
               answers after 5 s, "rewrite" in it is moved to the same key with "rewritten"
               and gets Content-Type text/x-hooked; anything else is allowed. Logged too.
 """
@@ -52,7 +52,10 @@ class Handler(BaseHTTPRequestHandler):
             request = json.loads(body)
             record({"path": "/hook", "valid": valid, "request": request})
             key = request["key"]
-            if "deny" in key:
+            if "deny-complete" in key:
+                if request["action"] == "CompleteMultipartUpload":
+                    return self.answer(200, json.dumps({"allow": False, "reason": "hook says no to completing " + key}).encode())
+            elif "deny" in key:
                 return self.answer(200, json.dumps({"allow": False, "reason": "hook says no to " + key}).encode())
             if "slow" in key:
                 time.sleep(5)
