@@ -10,7 +10,8 @@ POST /hook    answers as a pre-upload hook, by the key: "deny" in it is denied (
               and gets Content-Type text/x-hooked; anything else is allowed. Logged too.
 """
 import hashlib, hmac, json, sys, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from socketserver import ThreadingTCPServer
 
 port, secret, log_path = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
 fail_first = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "--fail-first" else 0
@@ -67,6 +68,8 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(404)
 
 
-server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+ThreadingTCPServer.allow_reuse_address = True  # restarts reuse the port at once
+ThreadingTCPServer.daemon_threads = True
+server = ThreadingTCPServer(("127.0.0.1", port), Handler)  # not HTTPServer: it resolves the host name in DNS first
 print("ready", flush=True)
 server.serve_forever()
