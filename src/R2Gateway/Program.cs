@@ -1,5 +1,7 @@
 using R2Gateway.Actions;
 using R2Gateway.Commands;
+using R2Gateway.Events;
+using R2Gateway.Hooks;
 using R2Gateway.Http;
 using R2Gateway.Observability;
 using R2Gateway.Security;
@@ -11,6 +13,8 @@ var builder = WebApplication.CreateBuilder(hostArgs);
 builder.AddGatewayLogging();
 builder.Services.AddObjectStore(builder.Configuration);
 builder.AddGatewayTelemetry();
+builder.Services.AddGatewayEvents(builder.Configuration);
+builder.Services.AddUploadHooks(builder.Configuration);
 builder.Services.AddProblemDetails(ContractProblems.Customize);
 builder.Services.AddExceptionHandler<ContractExceptionHandler>();
 builder.Services.AddSingleton<Microsoft.AspNetCore.Routing.MatcherPolicy, ObjectActionMatcherPolicy>();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using R2Gateway.Hooks;
 using R2Gateway.Http;
 using R2Gateway.Security;
 
@@ -17,11 +18,13 @@ public static class ActionTable
 
     public static IEndpointRouteBuilder MapObjectActions(this IEndpointRouteBuilder app)
     {
-        app.MapAction("mpu-create", Right.Write, "Start a multipart upload", MultipartActions.CreateAsync, "POST");
+        app.MapAction("mpu-create", Right.Write, "Start a multipart upload", MultipartActions.CreateAsync, "POST")
+            .WithUploadChecks();
         app.MapAction("mpu-uploadpart", Right.Write, "Upload one part (uploadId, partNumber); the body is the part", MultipartActions.UploadPartAsync, "PUT")
             .LimitConcurrentUploads()
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         app.MapAction("mpu-complete", Right.Write, "Assemble the listed parts into the object", MultipartActions.CompleteAsync, "POST")
+            .WithUploadChecks()
             .ProducesProblem(StatusCodes.Status404NotFound);
         app.MapAction("mpu-abort", Right.Delete, "Drop an unfinished upload and its parts (204 also when it is finished already)", MultipartActions.AbortAsync, "DELETE");
         app.MapAction("mpu-listparts", Right.Read, "The parts uploaded so far, for resuming", MultipartActions.ListPartsAsync, "GET");
@@ -29,6 +32,7 @@ public static class ActionTable
             .Produces(StatusCodes.Status206PartialContent).Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status416RangeNotSatisfiable);
         app.MapAction("put", Right.Write, "Upload the object in one request (up to 5 GiB)", ObjectActions.PutAsync, "PUT")
+            .WithUploadChecks()
             .LimitConcurrentUploads()
             .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         app.MapAction("delete", Right.Delete, "Delete the object", ObjectActions.DeleteAsync, "DELETE");

@@ -9,7 +9,7 @@ namespace R2Gateway.Actions;
 public static class MultipartActions
 {
     // 10,000 parts at ~70 bytes each fits in under 1 MiB; allow twice that.
-    private const long MaxCompleteBodyBytes = 2 * 1024 * 1024;
+    internal const int MaxCompleteBodyBytes = 2 * 1024 * 1024;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

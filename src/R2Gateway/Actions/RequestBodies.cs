@@ -11,6 +11,11 @@ internal static class RequestBodies
     /// <summary>Sets the body limit for this request; a declared length over it is refused at once.</summary>
     public static void Limit(HttpContext context, long maxBytes, string what)
     {
+        if (context.Items[Hooks.UploadChecksFilter.SizeLimitItem] is long tokenMax && tokenMax < maxBytes)
+        {
+            (maxBytes, what) = (tokenMax, what + " with this token");
+        }
+
         if (context.Request.ContentLength > maxBytes)
         {
             throw new StoreException(StoreErrorCode.EntityTooLarge, $"{what} may be at most {maxBytes} bytes; this one is {context.Request.ContentLength}.");

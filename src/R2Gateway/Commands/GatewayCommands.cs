@@ -13,6 +13,7 @@ public static class GatewayCommands
         ["cors"] = CorsCommand.RunAsync,
         ["token"] = TokenCommand.RunAsync,
         ["index"] = IndexCommand.RunAsync,
+        ["events"] = EventsCommand.RunAsync,
     };
 
     /// <summary>Splits the arguments into the command with its own options (possibly none) and the

@@ -41,7 +41,7 @@ public static class GatewayTelemetry
             .WithMetrics(metrics =>
             {
                 metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddRuntimeInstrumentation()
-                    .AddMeter(GatewayMetrics.Name, "Microsoft.AspNetCore.RateLimiting")
+                    .AddMeter(GatewayMetrics.Name, Events.EventMetrics.MeterName, "Microsoft.AspNetCore.RateLimiting")
                     .AddPrometheusExporter();
                 // Meters made by another host's IMeterFactory in the same process (tests run several hosts)
                 // share their names with this host's: only this host's are reported.

@@ -27,6 +27,12 @@ public sealed class TokenEntry
     public List<string> Prefixes { get; set; } = [];
 
     public List<Right> Can { get; set; } = [];
+
+    /// <summary>The largest object this token may put or complete; null is the store's limit.</summary>
+    public long? MaxObjectSize { get; set; }
+
+    /// <summary>Content types this token may upload ("image/png", or "image/*"); empty is any.</summary>
+    public List<string> AllowedContentTypes { get; set; } = [];
 }
 
 /// <summary>read: get, HEAD, list, mpu-listparts. write: put and the mpu actions that add data.

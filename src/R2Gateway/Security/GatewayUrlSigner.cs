@@ -199,47 +199,10 @@ internal static partial class SigningKeyFile
             File.Delete(temp);
         }
 
-        FsyncDirectory(directory);
+        DirectorySync.Flush(directory);
         var written = File.ReadAllBytes(path);
         return written.Length >= MinKeyBytes
             ? written
             : throw new InvalidOperationException($"The presign key file {path} holds {written.Length} bytes, fewer than {MinKeyBytes}.");
     }
-
-    /// <summary>Makes a rename in <paramref name="directory"/> durable. .NET has no API for it, so
-    /// this is open(2) + fsync(2); on Windows a rename is durable once it returns.</summary>
-    private static void FsyncDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        var fd = Open(Encoding.UTF8.GetBytes(directory + "\0"), 0 /* O_RDONLY */);
-        if (fd < 0)
-        {
-            throw new IOException($"Cannot open {directory} to fsync it (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
-        }
-
-        try
-        {
-            if (Fsync(fd) != 0)
-            {
-                throw new IOException($"fsync of {directory} failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
-            }
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-    }
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static partial int Open(byte[] path, int flags);
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

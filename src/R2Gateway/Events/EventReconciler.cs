@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using R2Gateway.Storage;
+
+namespace R2Gateway.Events;
+
+/// <summary>
+/// Settles intents left without a confirmation (the writing process died, or the store call failed
+/// in a way that may still have changed the object) by asking the store what the key looks like now.
+/// When in doubt it sends the event: a duplicate is allowed, a lost event is not.
+/// </summary>
+public sealed partial class EventReconciler(
+    EventOutbox outbox,
+    IObjectStore store,
+    ObjectEvents events,
+    IOptions<EventsOptions> options,
+    TimeProvider clock,
+    ILogger<EventReconciler> logger)
+{
+    /// <summary>Clock skew allowed between the gateway and the store when comparing a put's start with the object's Last-Modified.</summary>
+    public static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(5);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.ReconcileAfter;
+        foreach (var path in EventOutbox.List(outbox.Intents))
+        {
+            if (File.GetLastWriteTimeUtc(path) > cutoff)
+            {
+                continue;
+            }
+
+            using var claim = EventOutbox.TryClaim(path);
+            if (claim is null)
+            {
+                continue; // its writer is alive and still waiting for the store
+            }
+
+            var intent = JsonSerializer.Deserialize<EventIntent>(EventOutbox.ReadAll(claim), ObjectEvent.Json)!;
+            var happened = await HappenedAsync(intent, cancellationToken);
+            if (happened is not null)
+            {
+                events.Confirm(intent, happened, events.Matching(intent.Action, intent.Key));
+            }
+            else
+            {
+                outbox.DeleteIntent(intent.EventId);
+            }
+
+            EventMetrics.Reconciled.Add(1, new System.Diagnostics.TagList { { "outcome", happened is null ? "none" : "event" } });
+            LogReconciled(logger, intent.EventId, intent.Action, intent.Key, happened is not null);
+        }
+    }
+
+    private async Task<EventObject?> HappenedAsync(EventIntent intent, CancellationToken cancellationToken)
+    {
+        switch (intent.Action)
+        {
+            case EventAction.DeleteObject:
+                return await store.HeadObjectAsync(intent.Key, cancellationToken) is null ? new EventObject(intent.Key) : null;
+            case EventAction.AbortMultipartUpload:
+                try
+                {
+                    await store.ListPartsAsync(intent.Key, intent.UploadId!, 0, 1, cancellationToken);
+                    return null; // the upload is still there: the abort did not happen
+                }
+                catch (StoreException e) when (e.Code == StoreErrorCode.NoSuchUpload)
+                {
+                    return new EventObject(intent.Key);
+                }
+
+            default:
+                var head = await store.HeadObjectAsync(intent.Key, cancellationToken);
+                var created = head is not null && (intent.ExpectedETag is { } expected
+                    ? head.ETag == expected
+                    : head.LastModified >= intent.StartedAt - ClockTolerance);
+                return created ? new EventObject(head!.Key, head.Size, head.ETag) : null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciled intent {EventId} ({Action} {Key}) left by a crash or failed call: event sent = {Sent}")]
+    private static partial void LogReconciled(ILogger logger, string eventId, EventAction action, string key, bool sent);
+}

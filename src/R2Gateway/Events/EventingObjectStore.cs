@@ -1,0 +1,53 @@
+using R2Gateway.Storage;
+
+namespace R2Gateway.Events;
+
+/// <summary>The store, with an event recorded around every change that makes or removes an object.</summary>
+public sealed class EventingObjectStore(IObjectStore inner, IObjectEvents events) : IObjectStore
+{
+    public IObjectStore Inner => inner;
+
+    public Task<ObjectInfo> PutObjectAsync(string key, Stream body, long? contentLength, PutOptions options, CancellationToken cancellationToken) =>
+        events.ObjectCreatedAsync(EventAction.PutObject, key, () => inner.PutObjectAsync(key, body, contentLength, options, cancellationToken));
+
+    public Task<ObjectInfo> CompleteMultipartUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken) =>
+        events.ObjectCreatedAsync(EventAction.CompleteMultipartUpload, key,
+            () => inner.CompleteMultipartUploadAsync(key, uploadId, parts, cancellationToken),
+            expectedETag: ExpectedETag(parts));
+
+    public Task DeleteObjectAsync(string key, CancellationToken cancellationToken) =>
+        events.ObjectRemovedAsync(EventAction.DeleteObject, key, null, () => inner.DeleteObjectAsync(key, cancellationToken));
+
+    public Task AbortMultipartUploadAsync(string key, string uploadId, CancellationToken cancellationToken) =>
+        events.ObjectRemovedAsync(EventAction.AbortMultipartUpload, key, uploadId, () => inner.AbortMultipartUploadAsync(key, uploadId, cancellationToken));
+
+    public Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, ChecksumAlgorithm? checksumAlgorithm, CancellationToken cancellationToken) =>
+        inner.CreateMultipartUploadAsync(key, metadata, checksumAlgorithm, cancellationToken);
+
+    public Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, byte[]? contentMd5, ObjectChecksum? checksum, CancellationToken cancellationToken) =>
+        inner.UploadPartAsync(key, uploadId, partNumber, body, contentLength, contentMd5, checksum, cancellationToken);
+
+    public Task<PartListing> ListPartsAsync(string key, string uploadId, int partNumberMarker, int maxParts, CancellationToken cancellationToken) =>
+        inner.ListPartsAsync(key, uploadId, partNumberMarker, maxParts, cancellationToken);
+
+    public Task<StoredObject?> GetObjectAsync(string key, CancellationToken cancellationToken) => inner.GetObjectAsync(key, cancellationToken);
+
+    public Task<ObjectInfo?> HeadObjectAsync(string key, CancellationToken cancellationToken) => inner.HeadObjectAsync(key, cancellationToken);
+
+    public Task<ObjectListing> ListObjectsAsync(ListRequest request, CancellationToken cancellationToken) => inner.ListObjectsAsync(request, cancellationToken);
+
+    public Task CheckHealthAsync(CancellationToken cancellationToken) => inner.CheckHealthAsync(cancellationToken);
+
+    /// <summary>The complete's etag follows from the listed parts (sorted, as the store assembles them).</summary>
+    private static string? ExpectedETag(IReadOnlyList<UploadedPart> parts)
+    {
+        try
+        {
+            return Etags.Multipart(parts.OrderBy(p => p.PartNumber).Select(p => p.ETag).ToList());
+        }
+        catch (ArgumentException)
+        {
+            return null; // not hex: the store will refuse it
+        }
+    }
+}

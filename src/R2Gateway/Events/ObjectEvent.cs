@@ -1,0 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace R2Gateway.Events;
+
+/// <summary>R2's event notification actions.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<EventAction>))]
+public enum EventAction
+{
+    PutObject,
+    CompleteMultipartUpload,
+    CopyObject,
+    DeleteObject,
+    AbortMultipartUpload,
+}
+
+/// <summary>One event, in R2's notification shape (action, bucket, object, eventTime, copySource; <c>object</c> is <see cref="Subject"/>)
+/// plus <c>eventId</c> (the same on every redelivery, for receivers to drop duplicates) and
+/// <c>token</c>, the name of the token that made the change (never the token).</summary>
+public sealed record ObjectEvent(
+    string EventId,
+    EventAction Action,
+    string Bucket,
+    [property: JsonPropertyName("object")] EventObject Subject,
+    DateTimeOffset EventTime,
+    string? Token,
+    CopySource? CopySource = null)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+}
+
+/// <summary>Size and eTag are absent for a delete or an abort, as in R2's messages.</summary>
+public sealed record EventObject(string Key, long? Size = null, string? ETag = null);
+
+public sealed record CopySource(string Bucket, [property: JsonPropertyName("object")] string Key);
