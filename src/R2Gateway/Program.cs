@@ -2,6 +2,7 @@ using R2Gateway.Actions;
 using R2Gateway.Commands;
 using R2Gateway.Http;
 using R2Gateway.Observability;
+using R2Gateway.S3Api;
 using R2Gateway.Security;
 using R2Gateway.Storage;
 
@@ -18,6 +19,7 @@ builder.Services.AddGatewayOpenApi();
 builder.Services.AddGatewayCors(builder.Configuration);
 builder.Services.AddGatewayAccessControl();
 builder.Services.AddGatewayLimits(builder.Configuration);
+builder.Services.AddS3Api(builder.Configuration);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
 var app = builder.Build();

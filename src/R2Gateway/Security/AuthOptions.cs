@@ -27,6 +27,12 @@ public sealed class TokenEntry
     public List<string> Prefixes { get; set; } = [];
 
     public List<Right> Can { get; set; } = [];
+
+    /// <summary>The S3 access key id of this token, for the S3 endpoint (optional).</summary>
+    public string? AccessKeyId { get; set; }
+
+    /// <summary>The S3 secret, protected: <c>dp:</c> and a Data Protection payload, never the secret itself.</summary>
+    public string? SecretAccessKey { get; set; }
 }
 
 /// <summary>read: get, HEAD, list, mpu-listparts. write: put and the mpu actions that add data.
