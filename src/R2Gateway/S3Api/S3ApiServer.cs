@@ -31,6 +31,7 @@ public sealed partial class S3ApiServer(
             return;
         }
 
+        services.GetRequiredService<S3Credentials>().Load();
         var kestrel = new KestrelServerOptions { ApplicationServices = services, AddServerHeader = false };
         var limits = mainKestrel.Value.Limits;
         kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;

@@ -17,6 +17,9 @@ public sealed class S3Credentials(IOptions<AuthOptions> auth, IDataProtectionPro
 
     private readonly Lazy<Dictionary<string, (TokenEntry Token, string Secret)>> _byAccessKey = new(() => Load(auth.Value, dataProtection));
 
+    /// <summary>Reads every secret now, so a key ring that cannot stops start-up rather than failing requests.</summary>
+    public void Load() => _ = _byAccessKey.Value;
+
     public (TokenEntry Token, string Secret)? Find(string accessKeyId) =>
         _byAccessKey.Value.TryGetValue(accessKeyId, out var found) ? found : null;
 

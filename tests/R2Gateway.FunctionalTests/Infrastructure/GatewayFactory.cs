@@ -115,6 +115,8 @@ public sealed class FileSystemGateway : IGatewayFixture, IDisposable
 
     public Uri BaseAddress => _factory.BaseAddress;
 
+    public IServiceProvider Services => _factory.Services;
+
     public HttpClient UrlClient { get; } = new();
 
     public void Dispose()
