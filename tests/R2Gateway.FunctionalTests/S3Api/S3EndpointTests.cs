@@ -49,6 +49,43 @@ public sealed class S3EndpointTests(S3GatewayFixture s3) : IClassFixture<S3Gatew
         (await new GatewayApi(gateway.Client).GetBytesAsync(key)).Should().Equal("open on loopback"u8.ToArray());
     }
 
+    [Theory]
+    [InlineData("x-amz-content-sha256", "0000000000000000000000000000000000000000000000000000000000000000", "XAmzContentSHA256Mismatch")]
+    [InlineData("x-amz-checksum-crc32", "AAAAAA==", "BadDigest")]
+    [InlineData("x-amz-checksum-crc64nvme", "AAAAAAAAAAA=", "BadDigest")]
+    public async Task A_body_that_does_not_match_its_hash_or_checksum_is_refused_and_not_stored(string header, string value, string code)
+    {
+        using var gateway = new FileSystemGateway();
+        var endpoint = gateway.Services.GetRequiredService<S3ApiServer>().Addresses.Single();
+        var key = $"bad/{Guid.NewGuid():N}";
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{endpoint}/{S3GatewayFixture.Bucket}/{key}") { Content = new ByteArrayContent(GatewayApi.RandomBytes(100_000)) };
+        request.Headers.TryAddWithoutValidation(header, value);
+        using var response = await Http.SendAsync(request);
+        await ShouldBeS3ErrorAsync(response, HttpStatusCode.BadRequest, code);
+        (await new GatewayApi(gateway.Client).GetBytesAsync(key)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_body_with_its_right_crc32_and_crc64nvme_is_stored()
+    {
+        using var gateway = new FileSystemGateway();
+        var endpoint = gateway.Services.GetRequiredService<S3ApiServer>().Addresses.Single();
+        var data = "The quick brown fox jumps over the lazy dog"u8.ToArray();
+        foreach (var header in new[] { "x-amz-checksum-crc32", "x-amz-checksum-crc64nvme" })
+        {
+            var checksum = header.EndsWith("crc32", StringComparison.Ordinal)
+                ? System.IO.Hashing.Crc32.Hash(data).Reverse().ToArray()
+                : System.IO.Hashing.Crc64.Hash(System.IO.Hashing.Crc64ParameterSet.Nvme, data).Reverse().ToArray();
+            using var request = new HttpRequestMessage(HttpMethod.Put, $"{endpoint}/{S3GatewayFixture.Bucket}/ok/{header}") { Content = new ByteArrayContent(data) };
+            request.Headers.TryAddWithoutValidation(header, Convert.ToBase64String(checksum));
+            using var response = await Http.SendAsync(request);
+            response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        }
+
+        // CRC-32 of this sentence is 0x414FA339, as every CRC-32 table says; S3 sends it big-endian.
+        Convert.ToHexString(System.IO.Hashing.Crc32.Hash(data).Reverse().ToArray()).Should().Be("414FA339");
+    }
+
     private static async Task ShouldBeS3ErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {
         var text = await response.Content.ReadAsStringAsync();
