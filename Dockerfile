@@ -37,10 +37,11 @@ COPY --from=build /app ./
 ENV ASPNETCORE_ENVIRONMENT=Production \
     ASPNETCORE_HTTP_PORTS= \
     Urls=http://0.0.0.0:8080 \
+    S3Api__Urls=http://0.0.0.0:8788 \
     Storage__FileSystem__Root=/data
 
 VOLUME /data
-EXPOSE 8080
+EXPOSE 8080 8788
 USER $APP_UID
 
 # The aspnet image has no curl or wget. Rather than installing one, the check uses bash's

@@ -12,6 +12,8 @@ python3 -c 'import boto3' 2>/dev/null || need+=(python3-boto3)
 command -v aws >/dev/null || need+=(awscli)
 # The Prometheus project's text-format parser, which the metrics tests read /metrics with.
 dpkg -s python3-prometheus-client >/dev/null 2>&1 || need+=(python3-prometheus-client)
+# rclone as a third S3 client of the gateway's S3 endpoint.
+command -v rclone >/dev/null || need+=(rclone)
 # A real S3 server for the S3 store's tests: Ceph radosgw on a throwaway one-node cluster.
 # Headless Chromium for the upload page's browser tests (driven by Playwright, no browser download).
 [ -x /usr/lib/chromium/chromium ] || need+=(chromium)

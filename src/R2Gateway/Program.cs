@@ -4,6 +4,7 @@ using R2Gateway.Events;
 using R2Gateway.Hooks;
 using R2Gateway.Http;
 using R2Gateway.Observability;
+using R2Gateway.S3Api;
 using R2Gateway.Security;
 using R2Gateway.Storage;
 
@@ -24,6 +25,7 @@ builder.Services.AddGatewayAccessControl();
 builder.Services.AddGatewayLimits(builder.Configuration);
 builder.Services.AddOptions<ObjectResponseOptions>().BindConfiguration(ObjectResponseOptions.Section);
 builder.Services.AddUploadPage();
+builder.Services.AddS3Api(builder.Configuration);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
 var app = builder.Build();

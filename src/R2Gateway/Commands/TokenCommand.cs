@@ -1,13 +1,16 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
+using R2Gateway.S3Api;
 using R2Gateway.Security;
 
 namespace R2Gateway.Commands;
 
 /// <summary>
-/// <c>token create --name ci --prefix uploads/ --can write [--can read ...]</c>: makes a new token,
-/// prints it once, and prints the configuration entry to paste under <c>Auth:Tokens</c>, which
-/// holds only the token's hash.
+/// <c>token create --name ci --prefix uploads/ --can write [--can read ...] [--json]</c>: makes a new
+/// token and an S3 access key, prints them once, and prints the configuration entry to paste under
+/// <c>Auth:Tokens</c>, which holds only the token's hash and the S3 secret protected by the gateway's
+/// Data Protection key ring (S3Api:KeysPath).
 /// </summary>
 public static class TokenCommand
 {
@@ -24,6 +27,8 @@ public static class TokenCommand
         string? name = null;
         var prefixes = new List<string>();
         var can = new List<Right>();
+        var json = options.Contains("--json");
+        options = options.Where(o => o != "--json").ToArray();
         for (var i = 0; i + 1 < options.Length; i += 2)
         {
             switch (options[i])
@@ -44,8 +49,21 @@ public static class TokenCommand
         }
 
         var token = "r2gw_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        var entry = new { Name = name, Hash = TokenHash.Of(token), Prefixes = prefixes, Can = can.Select(c => c.ToString().ToLowerInvariant()) };
+        var (accessKeyId, secret, protectedSecret) = S3Credentials.Create(services.GetRequiredService<IDataProtectionProvider>());
+        var entry = new
+        {
+            Name = name, Hash = TokenHash.Of(token), Prefixes = prefixes, Can = can.Select(c => c.ToString().ToLowerInvariant()),
+            AccessKeyId = accessKeyId, SecretAccessKey = protectedSecret,
+        };
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new { token, accessKeyId, secretAccessKey = secret, config = entry }, Indented));
+            return 0;
+        }
+
         Console.WriteLine($"Token (shown once; the gateway keeps only its hash):\n{token}\n");
+        Console.WriteLine($"S3 access key (shown once; the gateway keeps the secret encrypted with its key ring in {S3ApiServiceCollectionExtensions.KeysPath(services.GetRequiredService<IConfiguration>())}):");
+        Console.WriteLine($"  aws_access_key_id = {accessKeyId}\n  aws_secret_access_key = {secret}\n");
         Console.WriteLine("Add this entry to Auth:Tokens in appsettings.json:");
         Console.WriteLine(JsonSerializer.Serialize(entry, Indented));
         // The same entry as environment variables, for a container (docker run -e ...); N is the

@@ -62,7 +62,7 @@ public readonly record struct ObjectKey(string Value)
         return Value;
     }
 
-    private static string RawPath(HttpContext context)
+    internal static string RawPath(HttpContext context)
     {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (string.IsNullOrEmpty(raw))
@@ -82,7 +82,7 @@ public readonly record struct ObjectKey(string Value)
         return query < 0 ? raw : raw[..query];
     }
 
-    private static string Decode(string path)
+    internal static string Decode(string path)
     {
         var encoded = path.AsSpan(1);
         var bytes = new byte[encoded.Length * 3];

@@ -33,6 +33,12 @@ public sealed class TokenEntry
 
     /// <summary>Content types this token may upload ("image/png", or "image/*"); empty is any.</summary>
     public List<string> AllowedContentTypes { get; set; } = [];
+
+    /// <summary>The S3 access key id of this token, for the S3 endpoint (optional).</summary>
+    public string? AccessKeyId { get; set; }
+
+    /// <summary>The S3 secret, protected: <c>dp:</c> and a Data Protection payload, never the secret itself.</summary>
+    public string? SecretAccessKey { get; set; }
 }
 
 /// <summary>read: get, HEAD, list, mpu-listparts. write: put and the mpu actions that add data.

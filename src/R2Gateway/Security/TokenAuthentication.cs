@@ -43,11 +43,16 @@ public sealed class TokenAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("The bearer token is not one this gateway knows."));
         }
 
-        var claims = new List<Claim> { new(ClaimTypes.Name, match.Name) };
-        claims.AddRange(match.Prefixes.Select(p => new Claim(PrefixClaim, p)));
-        claims.AddRange(match.Can.Select(c => new Claim(RightClaim, c.ToString())));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(PrincipalFor(match, SchemeName), SchemeName)));
+    }
+
+    /// <summary>The principal of a token, whichever scheme proved it: its name, prefixes and rights.</summary>
+    public static ClaimsPrincipal PrincipalFor(TokenEntry token, string scheme)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, token.Name) };
+        claims.AddRange(token.Prefixes.Select(p => new Claim(PrefixClaim, p)));
+        claims.AddRange(token.Can.Select(c => new Claim(RightClaim, c.ToString())));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
     }
 }
 

@@ -18,6 +18,7 @@ public class GatewayFactory : WebApplicationFactory<Program>
     private GatewayFactory(IDictionary<string, string?> settings, Action<IServiceCollection>? services)
     {
         _settings = new Dictionary<string, string?>(settings);
+        _settings.TryAdd("S3Api:Urls", "http://127.0.0.1:0"); // the S3 endpoint on a free port, never the fixed default
         _services = services;
         UseKestrel(0);
     }
@@ -113,6 +114,8 @@ public sealed class FileSystemGateway : IGatewayFixture, IDisposable
         new(root, settings, ownsRoot: false, services);
 
     public Uri BaseAddress => _factory.BaseAddress;
+
+    public IServiceProvider Services => _factory.Services;
 
     public HttpClient UrlClient { get; } = new();
 

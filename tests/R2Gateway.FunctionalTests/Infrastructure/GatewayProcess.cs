@@ -47,7 +47,7 @@ public sealed class GatewayProcess : IDisposable
         }
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { typeof(Program).Assembly.Location, $"--Urls=http://127.0.0.1:{port}" }.Concat(settings))
+        foreach (var arg in new[] { typeof(Program).Assembly.Location, $"--Urls=http://127.0.0.1:{port}", "--S3Api:Urls=http://127.0.0.1:0" }.Concat(settings))
         {
             start.ArgumentList.Add(arg);
         }

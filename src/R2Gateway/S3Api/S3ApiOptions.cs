@@ -1,0 +1,19 @@
+namespace R2Gateway.S3Api;
+
+/// <summary>The <c>S3Api</c> section: the S3-compatible endpoint's own listener and the bucket it shows.</summary>
+public sealed class S3ApiOptions
+{
+    public const string Section = "S3Api";
+
+    /// <summary>Where the S3 endpoint listens, separated by ';'. Empty turns it off.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:8788";
+
+    /// <summary>The one bucket the endpoint serves: the store's bucket under this name.</summary>
+    public string Bucket { get; set; } = "r2gateway";
+
+    /// <summary>The Data Protection key ring that protects the S3 secrets in <c>Auth:Tokens</c>;
+    /// empty means <c>keys/</c> in the filesystem store's root.</summary>
+    public string KeysPath { get; set; } = "";
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Urls);
+}

@@ -1,0 +1,128 @@
+using System.Security.Claims;
+using System.Xml;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Http.Features;
+using R2Gateway.Security;
+using R2Gateway.Storage;
+
+namespace R2Gateway.S3Api;
+
+/// <summary>One S3 request as a handler sees it: the bucket and key it names, the store, and the
+/// caller's principal (null when the gateway runs without tokens).</summary>
+public sealed class S3Call(HttpContext context, string bucket, string key, IObjectStore store, ClaimsPrincipal? user, S3Signing? signing, S3ApiOptions options)
+{
+    public HttpContext Context { get; } = context;
+    public HttpRequest Request => Context.Request;
+    public HttpResponse Response => Context.Response;
+    public string Bucket { get; } = bucket;
+    public string Key { get; } = key;
+    public IObjectStore Store { get; } = store;
+    public ClaimsPrincipal? User { get; } = user;
+    public S3ApiOptions Options { get; } = options;
+    public CancellationToken Aborted => Context.RequestAborted;
+
+    public string? Query(string name) => Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
+
+    /// <summary>The same check as the Worker API's: the token's right on a prefix of the exact key.</summary>
+    public bool May(Right right, string key) => User is null || ObjectAccessFilter.Allows(User, right, key);
+
+    public void Authorize(Right right, string key)
+    {
+        if (!May(right, key))
+        {
+            throw S3Exception.AccessDenied($"Token '{User!.Identity?.Name}' may not {right.ToString().ToLowerInvariant()} '{key}': it needs that right on a prefix of the key.");
+        }
+    }
+
+    /// <summary>The object bytes, checked as the request's signing mode says, with the largest size allowed.</summary>
+    public (Stream Body, long? Length) OpenBody(long maxBytes, string what)
+    {
+        var (body, length) = S3Payload.Open(Request, signing);
+        if (length is null)
+        {
+            throw new S3Exception("MissingContentLength", 411, "You must provide the Content-Length HTTP header.");
+        }
+
+        if (length > maxBytes)
+        {
+            throw new S3Exception("EntityTooLarge", 400, $"{what} may be at most {maxBytes} bytes; this one is {length}.");
+        }
+
+        if (Context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null; // bounded by the declared length, checked as the body streams
+        }
+
+        return (body, length);
+    }
+
+    /// <summary>An XML request body (CompleteMultipartUpload, DeleteObjects): small, bounded, no DTDs.</summary>
+    public async Task<XDocument> ReadXmlAsync(int maxBytes)
+    {
+        var (body, _) = S3Payload.Open(Request, signing);
+        var bytes = await S3Payload.ReadSmallAsync(body, maxBytes, Aborted);
+        try
+        {
+            using var reader = XmlReader.Create(new MemoryStream(bytes), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+            return XDocument.Load(reader);
+        }
+        catch (XmlException)
+        {
+            throw S3Exception.MalformedXml();
+        }
+    }
+
+    /// <summary>The object named by x-amz-copy-source, which must be in this bucket and readable by the caller.</summary>
+    public string CopySourceKey()
+    {
+        var raw = Request.Headers["x-amz-copy-source"].ToString();
+        var q = raw.IndexOf('?');
+        if (q >= 0 && raw[(q + 1)..] is var version && version.Length > 0 && version != "versionId=null")
+        {
+            throw S3Exception.InvalidArgument("This gateway keeps no versions; x-amz-copy-source may not name one.");
+        }
+
+        var source = Uri.UnescapeDataString(q < 0 ? raw : raw[..q]).TrimStart('/');
+        var slash = source.IndexOf('/');
+        if (slash <= 0 || slash == source.Length - 1)
+        {
+            throw S3Exception.InvalidArgument("x-amz-copy-source must be <bucket>/<key>.");
+        }
+
+        if (source[..slash] != Options.Bucket)
+        {
+            throw new S3Exception("NoSuchBucket", 404, $"The specified bucket does not exist; this gateway serves '{Options.Bucket}'.");
+        }
+
+        var key = source[(slash + 1)..];
+        ObjectKeys.Validate(key);
+        Authorize(Right.Read, key);
+        return key;
+    }
+
+    public static ObjectMetadata MetadataFrom(HttpRequest request)
+    {
+        var metadata = Http.ObjectHttpMetadata.FromRequest(request);
+        if (metadata.ContentEncoding is { } encoding)
+        {
+            // aws-chunked describes this request's framing, not the object.
+            var kept = encoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Where(e => !e.Equals("aws-chunked", StringComparison.OrdinalIgnoreCase)).ToList();
+            metadata = metadata with { ContentEncoding = kept.Count == 0 ? null : string.Join(", ", kept) };
+        }
+
+        return metadata;
+    }
+
+    /// <summary>Echoes a verified checksum header, as S3 does.</summary>
+    public void EchoChecksum()
+    {
+        foreach (var name in S3Checksum.Names)
+        {
+            if (Request.Headers.TryGetValue(S3Checksum.HeaderPrefix + name, out var value))
+            {
+                Response.Headers[S3Checksum.HeaderPrefix + name] = value;
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using R2Gateway.Actions;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using R2Gateway.Http;
+using R2Gateway.Security;
+using R2Gateway.Storage;
+
+namespace R2Gateway.S3Api;
+
+/// <summary>PutObject, GetObject/HeadObject, DeleteObject, DeleteObjects, CopyObject.</summary>
+public static class S3Objects
+{
+    private const int MaxDeleteObjects = 1000;
+
+    private static readonly (string Query, string Header)[] ResponseOverrides =
+    [
+        ("response-content-type", HeaderNames.ContentType), ("response-content-disposition", HeaderNames.ContentDisposition),
+        ("response-cache-control", HeaderNames.CacheControl), ("response-content-encoding", HeaderNames.ContentEncoding),
+        ("response-content-language", HeaderNames.ContentLanguage), ("response-expires", HeaderNames.Expires),
+    ];
+
+    public static async Task PutObjectAsync(S3Call call)
+    {
+        var request = call.Request;
+        var ifNoneMatch = request.Headers.IfNoneMatch.ToString().Trim();
+        if (ifNoneMatch.Length > 0 && ifNoneMatch != "*")
+        {
+            throw new S3Exception("NotImplemented", 501, "PutObject supports If-None-Match only as '*'.");
+        }
+
+        var ifMatch = request.Headers.IfMatch.ToString().Trim();
+        var (body, length) = call.OpenBody(MaxPut(call), "A single PutObject");
+        var options = new PutOptions(S3Call.MetadataFrom(request), IfNoneMatchAny: ifNoneMatch.Length > 0,
+            IfMatch: ifMatch.Length == 0 ? null : ifMatch == "*" ? "*" : Etags.Normalize(ifMatch), ContentMd5: ContentMd5(request));
+        var info = await call.Store.PutObjectAsync(call.Key, body, length, options, call.Aborted);
+        call.Response.Headers.ETag = Etags.Quote(info.ETag);
+        call.EchoChecksum();
+    }
+
+    /// <summary>GET and HEAD. Range and the conditional headers are answered by ASP.NET Core's file
+    /// result (206, 304, 412, 416), as in the Worker API; response-* query parameters override headers.</summary>
+    public static async Task GetObjectAsync(S3Call call)
+    {
+        var head = HttpMethods.IsHead(call.Request.Method);
+        var found = head
+            ? await call.Store.HeadObjectAsync(call.Key, call.Aborted) is { } info ? new StoredObject(info, new LengthOnlyStream(info.Size)) : null
+            : await call.Store.GetObjectAsync(call.Key, call.Aborted);
+        if (found is null)
+        {
+            throw new S3Exception("NoSuchKey", 404, "The specified key does not exist.");
+        }
+
+        await using (found)
+        {
+            var response = call.Response;
+            ObjectHttpMetadata.WriteTo(response, found.Info);
+            var contentType = found.Info.Metadata.ContentType ?? "application/octet-stream";
+            foreach (var (query, header) in ResponseOverrides)
+            {
+                if (call.Query(query) is { } value)
+                {
+                    if (header == HeaderNames.ContentType)
+                    {
+                        contentType = value;
+                    }
+                    else
+                    {
+                        response.Headers[header] = value;
+                    }
+                }
+            }
+
+            await TypedResults.Stream(found.Content, contentType, lastModified: found.Info.LastModified,
+                entityTag: new EntityTagHeaderValue(Etags.Quote(found.Info.ETag)), enableRangeProcessing: true).ExecuteAsync(call.Context);
+        }
+    }
+
+    public static async Task DeleteObjectAsync(S3Call call)
+    {
+        await call.Store.DeleteObjectAsync(call.Key, call.Aborted);
+        call.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    /// <summary>Each key is checked and deleted on its own; one refused key does not stop the others.</summary>
+    public static async Task DeleteObjectsAsync(S3Call call)
+    {
+        var document = await call.ReadXmlAsync(2 * 1024 * 1024);
+        var root = document.Root;
+        if (root?.Name.LocalName != "Delete")
+        {
+            throw S3Exception.MalformedXml();
+        }
+
+        var quiet = string.Equals(root.Elements().FirstOrDefault(e => e.Name.LocalName == "Quiet")?.Value, "true", StringComparison.OrdinalIgnoreCase);
+        var keys = root.Elements().Where(e => e.Name.LocalName == "Object")
+            .Select(o => o.Elements().FirstOrDefault(e => e.Name.LocalName == "Key")?.Value).ToList();
+        if (keys.Count is 0 or > MaxDeleteObjects || keys.Any(k => k is null))
+        {
+            throw S3Exception.MalformedXml();
+        }
+
+        var results = new List<(string Key, string? Code, string? Message)>();
+        foreach (var key in keys)
+        {
+            try
+            {
+                ObjectKeys.Validate(key!);
+                call.Authorize(Right.Delete, key!);
+                await call.Store.DeleteObjectAsync(key!, call.Aborted);
+                results.Add((key!, null, null));
+            }
+            catch (S3Exception e)
+            {
+                results.Add((key!, e.Code, e.Message));
+            }
+            catch (StoreException e)
+            {
+                var error = S3Exception.From(e);
+                results.Add((key!, error.Code, error.Message));
+            }
+        }
+
+        await S3Xml.WriteAsync(call.Context, "DeleteResult", w =>
+        {
+            foreach (var (key, code, message) in results)
+            {
+                if (code is null && !quiet)
+                {
+                    w.WriteStartElement("Deleted");
+                    w.WriteElementString("Key", key);
+                    w.WriteEndElement();
+                }
+                else if (code is not null)
+                {
+                    w.WriteStartElement("Error");
+                    w.WriteElementString("Key", key);
+                    w.WriteElementString("Code", code);
+                    w.WriteElementString("Message", message);
+                    w.WriteEndElement();
+                }
+            }
+        });
+    }
+
+    /// <summary>Streams the source into a new object: COPY keeps the source's metadata, REPLACE takes the request's.</summary>
+    public static async Task CopyObjectAsync(S3Call call)
+    {
+        var sourceKey = call.CopySourceKey();
+        var replace = call.Request.Headers["x-amz-metadata-directive"].ToString() switch
+        {
+            "" or "COPY" => false,
+            "REPLACE" => true,
+            _ => throw S3Exception.InvalidArgument("x-amz-metadata-directive must be COPY or REPLACE."),
+        };
+        if (sourceKey == call.Key && !replace)
+        {
+            throw S3Exception.InvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata.");
+        }
+
+        await using var source = await OpenCopySourceAsync(call, sourceKey);
+        if (source.Info.Size > MaxPut(call))
+        {
+            throw S3Exception.InvalidRequest($"The source is {source.Info.Size} bytes; CopyObject copies at most {MaxPut(call)} (use UploadPartCopy).");
+        }
+
+        var metadata = replace ? S3Call.MetadataFrom(call.Request) : source.Info.Metadata;
+        var info = await call.Store.PutObjectAsync(call.Key, source.Content, source.Info.Size, new PutOptions(metadata), call.Aborted);
+        await S3Xml.WriteAsync(call.Context, "CopyObjectResult", w =>
+        {
+            w.WriteElementString("LastModified", S3Xml.Timestamp(info.LastModified));
+            w.WriteElementString("ETag", Etags.Quote(info.ETag));
+        });
+    }
+
+    /// <summary>The copy source, after its x-amz-copy-source-if-* conditions.</summary>
+    public static async Task<StoredObject> OpenCopySourceAsync(S3Call call, string sourceKey)
+    {
+        var source = await call.Store.GetObjectAsync(sourceKey, call.Aborted)
+            ?? throw new S3Exception("NoSuchKey", 404, "The copy source does not exist.");
+        var h = call.Request.Headers;
+        var etag = source.Info.ETag;
+        var failed = (h["x-amz-copy-source-if-match"].ToString() is { Length: > 0 } match && Etags.Normalize(match) != etag)
+            || (h["x-amz-copy-source-if-none-match"].ToString() is { Length: > 0 } noneMatch && Etags.Normalize(noneMatch) == etag)
+            || (DateTimeOffset.TryParse(h["x-amz-copy-source-if-unmodified-since"], out var unmodified) && source.Info.LastModified > unmodified.AddSeconds(1))
+            || (DateTimeOffset.TryParse(h["x-amz-copy-source-if-modified-since"], out var modified) && source.Info.LastModified <= modified);
+        if (failed)
+        {
+            await source.DisposeAsync();
+            throw new S3Exception("PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold.");
+        }
+
+        return source;
+    }
+
+    private static long MaxPut(S3Call call) =>
+        Math.Min(MultipartRules.MaxPutSize, call.Context.RequestServices.GetRequiredService<IOptions<StorageOptions>>().Value.MaxObjectSize);
+
+    internal static byte[]? ContentMd5(HttpRequest request) =>
+        RequestBodies.TryReadContentMd5(request, out var md5)
+            ? md5
+            : throw new S3Exception("InvalidDigest", 400, "The Content-MD5 you specified was invalid.");
+}

@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.S3Api;
+
+namespace R2Gateway.FunctionalTests.S3Api;
+
+/// <summary>
+/// A gateway on the embedded store with two tokens made by the real <c>token create --json</c>:
+/// "all" (every key: read, write, delete) and "scoped" (allowed/ only: read, write), and the
+/// environment real S3 clients need to reach its S3 endpoint.
+/// </summary>
+public sealed class S3GatewayFixture : IAsyncLifetime, IDisposable
+{
+    public const string Bucket = "r2gateway";
+
+    private readonly TempDir _root = new();
+    private FileSystemGateway? _gateway;
+
+    public (string AccessKeyId, string Secret) All { get; private set; }
+
+    public (string AccessKeyId, string Secret) Scoped { get; private set; }
+
+    public string Endpoint { get; private set; } = "";
+
+    public string Root => _root.Path;
+
+    public FileSystemGateway Gateway => _gateway!;
+
+    public async Task InitializeAsync()
+    {
+        var settings = new Dictionary<string, string?>();
+        All = await CreateTokenAsync(settings, 0, "all", "", "read", "write", "delete");
+        Scoped = await CreateTokenAsync(settings, 1, "scoped", "allowed/", "read", "write");
+        _gateway = FileSystemGateway.OnRoot(_root.Path, settings);
+        Endpoint = _gateway.Services.GetRequiredService<S3ApiServer>().Addresses.Single();
+    }
+
+    public Task DisposeAsync()
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _gateway?.Dispose();
+        _gateway = null;
+        if (Directory.Exists(_root.Path))
+        {
+            _root.Dispose();
+        }
+    }
+
+    /// <summary>What the aws CLI, boto3 and rclone read: these credentials, region auto, no user configuration.</summary>
+    public Dictionary<string, string> ClientEnvironment((string AccessKeyId, string Secret) key, string? secret = null) => new()
+    {
+        ["AWS_ACCESS_KEY_ID"] = key.AccessKeyId,
+        ["AWS_SECRET_ACCESS_KEY"] = secret ?? key.Secret,
+        ["AWS_DEFAULT_REGION"] = "auto",
+        ["AWS_CONFIG_FILE"] = Path.Combine(_root.Path, "no-aws-config"),
+        ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(_root.Path, "no-aws-credentials"),
+        ["S3_ENDPOINT"] = Endpoint,
+        ["S3_BUCKET"] = Bucket,
+    };
+
+    public Task<(int ExitCode, string Output)> AwsAsync((string, string) key, params string[] args) =>
+        AwsWithSecretAsync(key, null, args);
+
+    public Task<(int ExitCode, string Output)> AwsWithSecretAsync((string, string) key, string? secret, params string[] args) =>
+        ProcessRunner.RunAsync("aws", ["--endpoint-url", Endpoint, .. args], _root.Path, ClientEnvironment(key, secret), TimeSpan.FromMinutes(3));
+
+    /// <summary>Runs <c>token create --json</c> as a user would, against the same data root, and adds its config entry.</summary>
+    private async Task<(string, string)> CreateTokenAsync(Dictionary<string, string?> settings, int index, string name, string prefix, params string[] rights)
+    {
+        var args = new List<string> { typeof(Program).Assembly.Location, "token", "create", "--name", name, "--prefix", prefix };
+        foreach (var right in rights)
+        {
+            args.AddRange(["--can", right]);
+        }
+
+        args.AddRange(["--json", $"--Storage:FileSystem:Root={_root.Path}"]);
+        var (exit, output) = await ProcessRunner.RunAsync("dotnet", args, _root.Path);
+        exit.Should().Be(0, output);
+        var created = JsonNode.Parse(output[output.IndexOf("{\n", StringComparison.Ordinal)..])!.AsObject();
+        var config = created["config"]!.AsObject();
+        config["SecretAccessKey"]!.GetValue<string>().Should().StartWith("dp:").And.NotContain(created["secretAccessKey"]!.GetValue<string>());
+        settings[$"Auth:Tokens:{index}:Name"] = name;
+        settings[$"Auth:Tokens:{index}:Hash"] = config["Hash"]!.GetValue<string>();
+        settings[$"Auth:Tokens:{index}:Prefixes:0"] = prefix;
+        settings[$"Auth:Tokens:{index}:AccessKeyId"] = config["AccessKeyId"]!.GetValue<string>();
+        settings[$"Auth:Tokens:{index}:SecretAccessKey"] = config["SecretAccessKey"]!.GetValue<string>();
+        for (var i = 0; i < rights.Length; i++)
+        {
+            settings[$"Auth:Tokens:{index}:Can:{i}"] = rights[i];
+        }
+
+        return (created["accessKeyId"]!.GetValue<string>(), created["secretAccessKey"]!.GetValue<string>());
+    }
+}
