@@ -40,7 +40,9 @@ public sealed partial class AnonymousAccessGuard(IServer server, IOptions<AuthOp
             return null;
         }
 
-        var exposed = ConfiguredAddresses(configuration).Where(a => !IsLoopback(a)).ToList();
+        // The S3 endpoint's own listener (S3Api:Urls) too, so neither binds before the refusal.
+        var s3 = (configuration["S3Api:Urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var exposed = ConfiguredAddresses(configuration).Concat(s3).Where(a => !IsLoopback(a)).ToList();
         return exposed.Count == 0 ? null : Refusal(exposed);
     }
 

@@ -45,6 +45,12 @@ public sealed partial class ContainerStartTests : IDisposable
         pairs.Should().ContainKeys("Urls", "Storage__FileSystem__Root");
         pairs["Urls"].Should().Be("http://0.0.0.0:8080");
         pairs["Urls"] = $"http://0.0.0.0:{_port}";
+        if (pairs.TryGetValue("S3Api__Urls", out var s3Urls))
+        {
+            s3Urls.Should().Be("http://0.0.0.0:8788");
+            pairs["S3Api__Urls"] = "http://0.0.0.0:0"; // the port only, as for Urls: tests run side by side
+        }
+
         pairs["Storage__FileSystem__Root"] = _data.Path;
         return pairs;
     }

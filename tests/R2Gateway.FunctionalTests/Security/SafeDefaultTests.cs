@@ -20,7 +20,7 @@ public sealed class SafeDefaultTests : IDisposable
     }
 
     private string[] Args(int port, params string[] more) =>
-        [typeof(Program).Assembly.Location, $"--Urls=http://0.0.0.0:{port}", $"--Storage:FileSystem:Root={_root.Path}", .. more];
+        [typeof(Program).Assembly.Location, $"--Urls=http://0.0.0.0:{port}", "--S3Api:Urls=http://127.0.0.1:0", $"--Storage:FileSystem:Root={_root.Path}", .. more];
 
     [Fact]
     public async Task Listening_beyond_loopback_without_tokens_refuses_to_start_and_says_what_to_set()
@@ -29,6 +29,18 @@ public sealed class SafeDefaultTests : IDisposable
 
         exitCode.Should().NotBe(0);
         output.Should().Contain("without access control").And.Contain("Auth:Tokens").And.Contain("Auth:AllowAnonymous=true");
+    }
+
+    [Fact]
+    public async Task An_S3_endpoint_beyond_loopback_without_tokens_refuses_to_start_before_binding()
+    {
+        var s3Port = FreePort();
+        var (exitCode, output) = await ProcessRunner.RunAsync("dotnet",
+            [typeof(Program).Assembly.Location, $"--Urls=http://127.0.0.1:{FreePort()}", $"--S3Api:Urls=http://0.0.0.0:{s3Port}", $"--Storage:FileSystem:Root={_root.Path}"],
+            environment: new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+
+        exitCode.Should().Be(1);
+        output.Should().Contain($"0.0.0.0:{s3Port}").And.Contain("without access control").And.NotContain("   at ");
     }
 
     [Fact]

@@ -65,7 +65,15 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         }
 
         _index = new ObjectIndex(root);
-        EnsureIndex();
+        try
+        {
+            EnsureIndex();
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            // A disk that cannot take the index (full, read-only) still serves objects; listing scans.
+            LogIndexUnusable(_logger, e);
+        }
     }
 
     public Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, ChecksumAlgorithm? checksumAlgorithm, CancellationToken cancellationToken)

@@ -118,6 +118,13 @@ internal sealed class ObjectIndex
             }
         }
 
+        // R2's startAfter: keys after it only, wherever the cursor would start.
+        if (request.StartAfter is { } startAfter && Encoding.UTF8.GetBytes(startAfter) is var startAfterBytes
+            && startAfterBytes.AsSpan().SequenceCompareTo(from) is var order && (order > 0 || (order == 0 && inclusive)))
+        {
+            (from, inclusive) = (startAfterBytes, false);
+        }
+
         var objects = new List<ObjectInfo>();
         var prefixes = new List<string>();
         string? last = null;
