@@ -105,7 +105,7 @@ public sealed class EventsTests : IDisposable
         await Task.Delay(1000);
         events = _receiver.Events();
 
-        events.Select(e => (string)e["event"]!["object"]!["key"]!).Should().Equal("in/b", "in/c");
+        events.Select(e => (string)e["event"]!["object"]!["key"]!).Should().BeEquivalentTo(["in/b", "in/c"], "delivery keeps no strict order");
         Directory.EnumerateFiles(Path.Combine(_root.Path, "events", "intents")).Should().BeEmpty("a refused put drops its intent");
     }
 
