@@ -74,7 +74,7 @@ public sealed partial class EventReconciler(
                 var created = head is not null && (intent.ExpectedETag is { } expected
                     ? head.ETag == expected
                     : head.LastModified >= intent.StartedAt - ClockTolerance);
-                return created ? new EventObject(head!.Key, head.Size, head.ETag) : null;
+                return created ? EventObject.Created(head!) : null;
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using R2Gateway.Actions;
+using R2Gateway.Storage;
 
 namespace R2Gateway.Events;
 
@@ -34,7 +36,23 @@ public sealed record ObjectEvent(
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 }
 
-/// <summary>Size and eTag are absent for a delete or an abort, as in R2's messages.</summary>
-public sealed record EventObject(string Key, long? Size = null, string? ETag = null);
+/// <summary>Size and eTag are absent for a delete or an abort, as in R2's messages. A created object
+/// also carries its checksums (hex, as the JSON answers show them) and custom metadata, when it has any.</summary>
+public sealed record EventObject(
+    string Key,
+    long? Size = null,
+    string? ETag = null,
+    IReadOnlyDictionary<string, string>? Checksums = null,
+    IReadOnlyDictionary<string, string>? CustomMetadata = null)
+{
+    public static EventObject Created(ObjectInfo info)
+    {
+        var checksums = ChecksumsJson.Of(info.ETag, info.Checksum);
+        var custom = info.Metadata.Custom;
+        return new(info.Key, info.Size, info.ETag,
+            checksums.Count == 0 ? null : checksums,
+            custom is null || custom.Count == 0 ? null : custom);
+    }
+}
 
 public sealed record CopySource(string Bucket, [property: JsonPropertyName("object")] string Key);

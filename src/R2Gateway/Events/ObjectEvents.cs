@@ -44,7 +44,7 @@ public sealed partial class ObjectEvents(
         using (var held = outbox.WriteIntent(intent))
         {
             info = await Settle(intent, change);
-            Confirm(intent, new EventObject(info.Key, info.Size, info.ETag), hooks);
+            Confirm(intent, EventObject.Created(info), hooks);
         }
 
         return info;

@@ -21,6 +21,9 @@ public static class GatewayLogging
         // preserveStaticLogger: the logger belongs to this host (tests run several in one process) and is
         // disposed, so flushed, with it.
         builder.Services.AddSerilog((services, config) => config
+            // IHttpClientFactory's four Information lines per webhook or hook call drown the gateway's own
+            // delivery lines; set before the configuration so Serilog:MinimumLevel:Override can bring them back.
+            .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             // The request log replaces ASP.NET Core's own request lines, which carry the query string (signatures).

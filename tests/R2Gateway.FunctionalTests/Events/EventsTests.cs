@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.FunctionalTests.Security;
 using R2Gateway.Security;
 using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
 
@@ -37,7 +40,7 @@ public sealed class EventsTests : IDisposable
         ["Events:Delivery:AttemptTimeout"] = "00:00:02",
     };
 
-    private FileSystemGateway Gateway(Dictionary<string, string?> settings)
+    private FileSystemGateway Gateway(Dictionary<string, string?> settings, CapturedLogs? logs = null)
     {
         settings["Auth:Tokens:0:Name"] = "uploader";
         settings["Auth:Tokens:0:Hash"] = TokenHash.Of(Token);
@@ -45,7 +48,8 @@ public sealed class EventsTests : IDisposable
         settings["Auth:Tokens:0:Can:0"] = "Write";
         settings["Auth:Tokens:0:Can:1"] = "Delete";
         settings["Auth:Tokens:0:Can:2"] = "Read";
-        var gateway = FileSystemGateway.OnRoot(_root.Path, settings);
+        var gateway = FileSystemGateway.OnRoot(_root.Path, settings,
+            logs is null ? null : services => services.AddSingleton<Serilog.Core.ILogEventSink>(logs));
         gateway.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         return gateway;
     }
@@ -53,10 +57,19 @@ public sealed class EventsTests : IDisposable
     [Fact]
     public async Task Every_change_arrives_signed_in_R2s_shape_with_the_token_name()
     {
-        using var gateway = Gateway(Settings(_receiver));
+        var logs = new CapturedLogs();
+        using var gateway = Gateway(Settings(_receiver), logs);
         var api = new GatewayApi(gateway.Client);
         var put = RandomBytes(1234);
-        await api.PutOkAsync("ev/put.bin", put);
+        using (var stored = await api.PutAsync("ev/put.bin", put, r =>
+        {
+            r.Headers.Add("x-amz-meta-color", "blue");
+            r.Headers.Add("x-amz-checksum-sha256", Convert.ToBase64String(SHA256.HashData(put)));
+        }))
+        {
+            stored.EnsureSuccessStatusCode();
+        }
+
         var data = RandomBytes(6 * MiB);
         var etag = await api.UploadMultipartAsync("ev/mpu.bin", data, 5 * MiB);
         var aborted = await api.CreateAsync("ev/aborted.bin");
@@ -79,12 +92,26 @@ public sealed class EventsTests : IDisposable
         ((string)putEvent["key"]!).Should().Be("ev/put.bin");
         ((long)putEvent["size"]!).Should().Be(1234);
         ((string)putEvent["eTag"]!).Should().Be(Md5Hex(put));
+        ((string)putEvent["checksums"]!["md5"]!).Should().Be(Md5Hex(put));
+        ((string)putEvent["checksums"]!["sha256"]!).Should().Be(Convert.ToHexStringLower(SHA256.HashData(put)));
+        ((string)putEvent["customMetadata"]!["color"]!).Should().Be("blue");
         var mpu = bodies.Single(b => (string)b["action"]! == "CompleteMultipartUpload")["object"]!;
         ((long)mpu["size"]!).Should().Be(data.Length);
         ((string)mpu["eTag"]!).Should().Be(etag);
+        mpu.AsObject().Should().NotContainKey("customMetadata", "the upload had none");
         bodies.Single(b => (string)b["action"]! == "DeleteObject")["object"]!.AsObject().Should().NotContainKey("size");
         events.Select(e => (string)e["eventId"]!).Should().OnlyHaveUniqueItems()
             .And.BeEquivalentTo(bodies.Select(b => (string)b["eventId"]!), "the header names the body's event");
+
+        // The gateway's own delivery lines are logged; HttpClient's per-call Information lines are not.
+        for (var i = 0; i < 100 && logs.Events.Count(e => e.RenderMessage().Contains("delivered to webhook \"app\"")) < 4; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        logs.Events.Count(e => e.RenderMessage().Contains("delivered to webhook \"app\"")).Should().Be(4);
+        logs.Events.Where(e => e.Properties.TryGetValue("SourceContext", out var source) && source.ToString().Contains("System.Net.Http.HttpClient"))
+            .Should().BeEmpty("HttpClient's own lines are below Warning");
     }
 
     [Fact]

@@ -58,7 +58,11 @@ public abstract class UploadHooksTests(IUploadHooksStore store) : IDisposable
     {
         var api = Gateway();
         var key = Key("fine.txt");
-        using var put = await api.PutAsync(key, RandomBytes(321), r => r.Content!.Headers.ContentType = new MediaTypeHeaderValue("text/plain"));
+        using var put = await api.PutAsync(key, RandomBytes(321), r =>
+        {
+            r.Content!.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+            r.Headers.Add("x-amz-meta-color", "blue");
+        });
         put.StatusCode.Should().Be(HttpStatusCode.OK);
 
         var call = _receiver.HookCalls().Single(c => (string)c["request"]!["key"]! == key);
@@ -69,6 +73,7 @@ public abstract class UploadHooksTests(IUploadHooksStore store) : IDisposable
         ((string)request["contentType"]!).Should().Be("text/plain");
         ((string)request["token"]!).Should().Be("hooked");
         ((string)request["metadata"]!["contentType"]!).Should().Be("text/plain");
+        ((string)request["metadata"]!["custom"]!["color"]!).Should().Be("blue");
     }
 
     [Fact]
