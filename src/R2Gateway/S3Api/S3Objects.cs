@@ -54,8 +54,10 @@ public static class S3Objects
         await using (found)
         {
             var response = call.Response;
-            // S3 sends the stored checksum only when asked (x-amz-checksum-mode: ENABLED).
-            var checksumMode = string.Equals(call.Request.Headers["x-amz-checksum-mode"], "ENABLED", StringComparison.OrdinalIgnoreCase);
+            // S3 sends the stored checksum only when asked (x-amz-checksum-mode: ENABLED), and not with
+            // a Range: it describes the whole object, and clients check the body they got against it.
+            var checksumMode = string.Equals(call.Request.Headers["x-amz-checksum-mode"], "ENABLED", StringComparison.OrdinalIgnoreCase)
+                && call.Request.Headers.Range.Count == 0;
             ObjectHttpMetadata.WriteTo(response, checksumMode ? found.Info : found.Info with { Checksum = null });
             var contentType = found.Info.Metadata.ContentType ?? "application/octet-stream";
             foreach (var (query, header) in ResponseOverrides)
