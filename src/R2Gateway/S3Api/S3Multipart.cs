@@ -9,7 +9,13 @@ public static class S3Multipart
 {
     public static async Task CreateAsync(S3Call call)
     {
-        var uploadId = await call.Store.CreateMultipartUploadAsync(call.Key, S3Call.MetadataFrom(call.Request), null, call.Aborted);
+        var algorithm = Http.ObjectHttpMetadata.ChecksumAlgorithmFromRequest(call.Request);
+        var uploadId = await call.Store.CreateMultipartUploadAsync(call.Key, S3Call.MetadataFrom(call.Request), algorithm, call.Aborted);
+        if (algorithm is { } a)
+        {
+            call.Response.Headers[Checksums.AlgorithmHeader] = Checksums.Name(a).ToUpperInvariant();
+        }
+
         await S3Xml.WriteAsync(call.Context, "InitiateMultipartUploadResult", w =>
         {
             w.WriteElementString("Bucket", call.Bucket);
@@ -22,7 +28,8 @@ public static class S3Multipart
     {
         var (uploadId, number) = UploadAndPart(call);
         var (body, length) = call.OpenBody(MultipartRules.MaxPartSize, "A part");
-        var part = await call.Store.UploadPartAsync(call.Key, uploadId, number, body, length, S3Objects.ContentMd5(call.Request), null, call.Aborted);
+        var part = await call.Store.UploadPartAsync(call.Key, uploadId, number, body, length, S3Objects.ContentMd5(call.Request),
+            Http.ObjectHttpMetadata.ChecksumFromRequest(call.Request), call.Aborted);
         call.Response.Headers.ETag = Etags.Quote(part.ETag);
         call.EchoChecksum();
     }

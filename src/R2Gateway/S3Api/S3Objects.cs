@@ -31,7 +31,8 @@ public static class S3Objects
         var ifMatch = request.Headers.IfMatch.ToString().Trim();
         var (body, length) = call.OpenBody(MaxPut(call), "A single PutObject");
         var options = new PutOptions(S3Call.MetadataFrom(request), IfNoneMatchAny: ifNoneMatch.Length > 0,
-            IfMatch: ifMatch.Length == 0 ? null : ifMatch == "*" ? "*" : Etags.Normalize(ifMatch), ContentMd5: ContentMd5(request));
+            IfMatch: ifMatch.Length == 0 ? null : ifMatch == "*" ? "*" : Etags.Normalize(ifMatch), ContentMd5: ContentMd5(request),
+            Checksum: ObjectHttpMetadata.ChecksumFromRequest(request));
         var info = await call.Store.PutObjectAsync(call.Key, body, length, options, call.Aborted);
         call.Response.Headers.ETag = Etags.Quote(info.ETag);
         call.EchoChecksum();
@@ -53,7 +54,11 @@ public static class S3Objects
         await using (found)
         {
             var response = call.Response;
-            ObjectHttpMetadata.WriteTo(response, found.Info);
+            // S3 sends the stored checksum only when asked (x-amz-checksum-mode: ENABLED), and not with
+            // a Range: it describes the whole object, and clients check the body they got against it.
+            var checksumMode = string.Equals(call.Request.Headers["x-amz-checksum-mode"], "ENABLED", StringComparison.OrdinalIgnoreCase)
+                && call.Request.Headers.Range.Count == 0;
+            ObjectHttpMetadata.WriteTo(response, checksumMode ? found.Info : found.Info with { Checksum = null });
             var contentType = found.Info.Metadata.ContentType ?? "application/octet-stream";
             foreach (var (query, header) in ResponseOverrides)
             {
@@ -164,7 +169,9 @@ public static class S3Objects
         }
 
         var metadata = replace ? S3Call.MetadataFrom(call.Request) : source.Info.Metadata;
-        var info = await call.Store.PutObjectAsync(call.Key, source.Content, source.Info.Size, new PutOptions(metadata), call.Aborted);
+        // The copy keeps a whole-object checksum (checked again as it streams); a composite one cannot be.
+        var checksum = source.Info.Checksum is { } c && Checksums.TryDecode(c.Algorithm, c.Value) is not null ? c : null;
+        var info = await call.Store.PutObjectAsync(call.Key, source.Content, source.Info.Size, new PutOptions(metadata, Checksum: checksum), call.Aborted);
         await S3Xml.WriteAsync(call.Context, "CopyObjectResult", w =>
         {
             w.WriteElementString("LastModified", S3Xml.Timestamp(info.LastModified));

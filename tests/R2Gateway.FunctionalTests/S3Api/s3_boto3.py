@@ -1,5 +1,6 @@
 """boto3 against the gateway's S3 endpoint: multipart upload_file, download_file, presigned GET and PUT,
 and the checksum trailer (aws-chunked STREAMING-UNSIGNED-PAYLOAD-TRAILER) botocore sends over TLS."""
+import base64
 import hashlib
 import os
 import sys
@@ -8,6 +9,7 @@ import uuid
 from urllib.parse import urlparse
 
 import boto3
+import botocore.exceptions
 import botocore.httpchecksum
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
@@ -47,6 +49,51 @@ try:
 except urllib.error.HTTPError as e:
     assert e.code == 403, e.code
     assert b"SignatureDoesNotMatch" in e.read()
+
+# x-amz-meta-* round-trips; CopyObject's COPY keeps it, REPLACE takes the request's; over 8 KiB is refused.
+s3.put_object(Bucket=bucket, Key=prefix + "meta.txt", Body=b"with metadata", Metadata={"color": "blue"})
+assert s3.head_object(Bucket=bucket, Key=prefix + "meta.txt")["Metadata"] == {"color": "blue"}
+assert s3.get_object(Bucket=bucket, Key=prefix + "meta.txt")["Metadata"] == {"color": "blue"}
+s3.copy_object(Bucket=bucket, Key=prefix + "meta-copy.txt", CopySource={"Bucket": bucket, "Key": prefix + "meta.txt"})
+assert s3.head_object(Bucket=bucket, Key=prefix + "meta-copy.txt")["Metadata"] == {"color": "blue"}
+s3.copy_object(Bucket=bucket, Key=prefix + "meta-replace.txt", CopySource={"Bucket": bucket, "Key": prefix + "meta.txt"},
+               MetadataDirective="REPLACE", Metadata={"shape": "round"})
+assert s3.head_object(Bucket=bucket, Key=prefix + "meta-replace.txt")["Metadata"] == {"shape": "round"}
+# A SHA256 the client sent is stored; HeadObject/GetObject return it only with ChecksumMode=ENABLED
+# (botocore then checks the body against it).
+body = b"checksummed body"
+sha = base64.b64encode(hashlib.sha256(body).digest()).decode()
+s3.put_object(Bucket=bucket, Key=prefix + "sha.txt", Body=body, ChecksumAlgorithm="SHA256")
+assert s3.head_object(Bucket=bucket, Key=prefix + "sha.txt", ChecksumMode="ENABLED")["ChecksumSHA256"] == sha
+assert "ChecksumSHA256" not in s3.head_object(Bucket=bucket, Key=prefix + "sha.txt")
+got = s3.get_object(Bucket=bucket, Key=prefix + "sha.txt", ChecksumMode="ENABLED")
+assert got["ChecksumSHA256"] == sha and got["Body"].read() == body
+# A range gets no whole-object checksum (botocore would check the part against it).
+ranged = s3.get_object(Bucket=bucket, Key=prefix + "sha.txt", Range="bytes=0-3", ChecksumMode="ENABLED")
+assert ranged["Body"].read() == body[:4] and "ChecksumSHA256" not in ranged, ranged
+s3.copy_object(Bucket=bucket, Key=prefix + "sha-copy.txt", CopySource={"Bucket": bucket, "Key": prefix + "sha.txt"})
+assert s3.head_object(Bucket=bucket, Key=prefix + "sha-copy.txt", ChecksumMode="ENABLED")["ChecksumSHA256"] == sha
+
+try:
+    s3.put_object(Bucket=bucket, Key=prefix + "meta-big.txt", Body=b"x", Metadata={"big": "v" * 9000})
+    raise AssertionError("metadata over 8 KiB was accepted")
+except botocore.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "MetadataTooLarge", e.response
+
+# CreateMultipartUpload with ChecksumAlgorithm=SHA256 and metadata: parts keep their SHA256, the object
+# gets S3's composite (SHA256 of the parts' digests, "-N") and the metadata.
+mpu = s3.create_multipart_upload(Bucket=bucket, Key=prefix + "sha-mpu.bin", ChecksumAlgorithm="SHA256", Metadata={"color": "green"})
+chunks = [data[:5 * 1024 * 1024], data[5 * 1024 * 1024:5 * 1024 * 1024 + 1000]]
+parts = []
+for n, chunk in enumerate(chunks, 1):
+    r = s3.upload_part(Bucket=bucket, Key=prefix + "sha-mpu.bin", UploadId=mpu["UploadId"], PartNumber=n, Body=chunk, ChecksumAlgorithm="SHA256")
+    assert r["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(chunk).digest()).decode(), r
+    parts.append({"PartNumber": n, "ETag": r["ETag"], "ChecksumSHA256": r["ChecksumSHA256"]})
+s3.complete_multipart_upload(Bucket=bucket, Key=prefix + "sha-mpu.bin", UploadId=mpu["UploadId"], MultipartUpload={"Parts": parts})
+head = s3.head_object(Bucket=bucket, Key=prefix + "sha-mpu.bin", ChecksumMode="ENABLED")
+composite = base64.b64encode(hashlib.sha256(b"".join(hashlib.sha256(c).digest() for c in chunks)).digest()).decode() + "-2"
+assert head["ChecksumSHA256"] == composite, (head.get("ChecksumSHA256"), composite)
+assert head["Metadata"] == {"color": "green"}, head["Metadata"]
 
 # botocore sends checksums in an aws-chunked trailer only over https; make it believe the endpoint is,
 # so the real client code produces STREAMING-UNSIGNED-PAYLOAD-TRAILER with x-amz-checksum-crc32.
