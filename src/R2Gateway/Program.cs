@@ -41,6 +41,7 @@ if (app.StartRefusal() is { } refusal)
     return 1;
 }
 
+app.UseCloseOnUnsentBody();
 app.UseGatewayRequestLog();
 app.UseGatewayMetrics();
 app.UseFaultInjection();

@@ -69,6 +69,7 @@ public sealed partial class S3ApiServer(
 
         var endpoint = ActivatorUtilities.CreateInstance<S3Endpoint>(services);
         var app = new ApplicationBuilder(services);
+        app.UseCloseOnUnsentBody();
         app.UseGatewayRequestLog();
         app.Run(endpoint.InvokeAsync);
         _server = new KestrelServer(Options.Create(kestrel), new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory), loggerFactory);

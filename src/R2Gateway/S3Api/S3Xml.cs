@@ -52,13 +52,6 @@ public static class S3Xml
         response.Clear();
         response.StatusCode = error.Status;
         response.Headers["x-amz-request-id"] = RequestId(context);
-        if (context.Request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase))
-        {
-            // A client refused before "100 Continue" may never send the body (botocore does not), while
-            // Kestrel would drain it from the connection and eat the start of the next request.
-            response.Headers.Connection = "close";
-        }
-
         if (HttpMethods.IsHead(context.Request.Method))
         {
             return; // HEAD answers carry no body, so clients read the status alone

@@ -42,6 +42,34 @@ public abstract class HostileClientTests(IGatewayFixture gateway)
         return (status, split < 0 ? text : text[..split], split < 0 ? "" : text[(split + 4)..]);
     }
 
+    // Found beside the list: a client refused before "100 Continue" may never send its body; the
+    // gateway must not read the next request's bytes as that body.
+
+    [Fact]
+    public async Task A_request_refused_before_100_Continue_closes_the_connection_so_the_next_request_is_not_eaten()
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(Gateway.BaseAddress.Host, Gateway.BaseAddress.Port);
+        var stream = client.GetStream();
+        var refused = $"PUT /{UniqueKey("continue")}?action=put HTTP/1.1\r\nHost: test\r\nContent-Length: 20\r\nExpect: 100-continue\r\n"
+            + $"Content-Disposition: {new string('x', 9000)}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(refused));
+
+        var head = new StringBuilder();
+        var buffer = new byte[65536];
+        while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var read = await stream.ReadAsync(buffer);
+            read.Should().BePositive("the gateway answers the refused request");
+            head.Append(Encoding.Latin1.GetString(buffer, 0, read));
+        }
+
+        var answer = head.ToString();
+        answer.Should().StartWith("HTTP/1.1 400");
+        answer[..answer.IndexOf("\r\n\r\n", StringComparison.Ordinal)].Should().ContainEquivalentOf("Connection: close",
+            "the body was never sent, so the connection cannot carry another request");
+    }
+
     // Items 1 and 3: metadata is checked when it is written, so what is stored can always be read.
 
     [Fact]
