@@ -78,7 +78,14 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
     public Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, ChecksumAlgorithm? checksumAlgorithm, CancellationToken cancellationToken)
     {
-        var uploadId = Base64Url(RandomNumberGenerator.GetBytes(24));
+        // Never a leading '-': command-line clients (aws s3api --upload-id) would read it as an option.
+        string uploadId;
+        do
+        {
+            uploadId = Base64Url(RandomNumberGenerator.GetBytes(24));
+        }
+        while (uploadId[0] == '-');
+
         var staging = Path.Combine(_tmp, $"{uploadId}.upload");
         Directory.CreateDirectory(staging);
         BlobFile.WriteJson(Path.Combine(staging, UploadManifest), new UploadRecord(key, _clock.GetUtcNow(), metadata, checksumAlgorithm));
