@@ -184,10 +184,11 @@ internal static partial class SigningKeyFile
             file.Write(RandomNumberGenerator.GetBytes(MinKeyBytes));
             file.Flush(flushToDisk: true);
         }
-        catch
+        catch (Exception e)
         {
             File.Delete(temp); // a full disk leaves no half-written key behind
-            throw;
+            // EFBIG (a file-size limit) surfaces as ArgumentOutOfRangeException: still a storage fault, 503.
+            throw e is IOException ? e : new IOException($"Cannot write the presign key file {path}.", e);
         }
 
         try

@@ -294,6 +294,11 @@ public sealed class HostileClientFileSystemTests(FileSystemGateway gateway) : Ho
             }
 
             Directory.EnumerateFileSystemEntries(Path.Combine(root.Path, "tmp")).Should().BeEmpty();
+
+            // The presign key cannot be written either: a storage fault (503), not a 500, and no key file.
+            using var presign = await client.PostAsJsonAsync("/k?action=presign", new { method = "GET" });
+            presign.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, await presign.Content.ReadAsStringAsync());
+            File.Exists(Path.Combine(root.Path, "presign.key")).Should().BeFalse();
         }
         finally
         {
