@@ -24,6 +24,8 @@ public static class SecurityServiceCollectionExtensions
     {
         try
         {
+            // Every ValidateOnStart option (hook and webhook URLs, bucket name, ...) refused in one line, not a stack trace.
+            app.Services.GetService<IStartupValidator>()?.Validate();
             var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
             return AnonymousAccessGuard.RefusalBeforeStart(app.Configuration, auth);
         }

@@ -101,6 +101,34 @@ public sealed partial class ContainerStartTests : IDisposable
         output.Should().NotContain("Now listening").And.NotContain("   at ");
     }
 
+    [Theory]
+    [InlineData("Hooks__PreUpload__Url", "file:///etc/passwd", "Hooks:PreUpload:Url")]
+    [InlineData("Hooks__PreUpload__Url", "hook", "Hooks:PreUpload:Url")]
+    [InlineData("Events__Webhooks__0__Url", "ftp://127.0.0.1/x", "Events:Webhooks")]
+    [InlineData("S3Api__Bucket", "../etc", "S3Api:Bucket")]
+    [InlineData("S3Api__Bucket", "UPPER", "S3Api:Bucket")]
+    public async Task A_hostile_setting_is_refused_before_listening_in_one_line_naming_it(string name, string value, string named)
+    {
+        var environment = DockerfileEnvironment();
+        environment["Auth__AllowAnonymous"] = "true"; // so the setting under test is the only reason to refuse
+        environment[name] = value;
+        if (name.StartsWith("Events__Webhooks", StringComparison.Ordinal))
+        {
+            environment["Events__Webhooks__0__Secret"] = "a-secret-of-sixteen-or-more";
+        }
+
+        using var process = Process.Start(Start(environment))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(cancel.Token);
+
+        process.ExitCode.Should().Be(1);
+        var errors = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        errors.Should().ContainSingle().Which.Should().StartWith("r2gateway: ").And.Contain(named);
+        (await stdout).Should().NotContain("Now listening").And.NotContain("   at ");
+    }
+
     [Fact]
     public async Task With_the_flags_token_create_prints_the_documented_run_serves()
     {
