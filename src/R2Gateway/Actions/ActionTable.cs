@@ -41,7 +41,7 @@ public static class ActionTable
         app.MapAction("mpu-presign-part", Right.Presign, "A time-limited URL to PUT one part (uploadId, partNumber) directly", PresignActions.PresignPartAsync, "POST");
 
         // Whatever no row takes: a missing or unknown action, or a method the gateway does not serve.
-        app.Map(Pattern, Unmatched).WithMetadata(ObjectActionMetadata.Unmatched).AddEndpointFilter<PresignedUrlFilter>().ExcludeFromDescription();
+        app.Map(Pattern, Unmatched).WithMetadata(ObjectActionMetadata.Unmatched).AddEndpointFilter<ObjectAccessFilter>().ExcludeFromDescription();
         return app;
     }
 
@@ -51,7 +51,6 @@ public static class ActionTable
             .WithName(action)
             .WithSummary(summary)
             .WithTags(action.StartsWith("mpu-", StringComparison.Ordinal) ? "Multipart" : "Objects")
-            .AddEndpointFilter<PresignedUrlFilter>()
             .AddEndpointFilter<ObjectAccessFilter>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 

@@ -27,7 +27,7 @@ public static class PresignActions
             return ExpiryProblem();
         }
 
-        if (ObjectAccessFilter.RefusePresign(context, method == "PUT" ? Right.Write : Right.Read, key.Required()) is { } refused)
+        if (await ObjectAccessFilter.RefusePresignAsync(context, method == "PUT" ? Right.Write : Right.Read, key.Required()) is { } refused)
         {
             return refused;
         }
@@ -63,7 +63,7 @@ public static class PresignActions
         }
 
         MultipartRules.EnsurePartNumber(number);
-        if (ObjectAccessFilter.RefusePresign(context, Right.Write, key.Required()) is { } refused)
+        if (await ObjectAccessFilter.RefusePresignAsync(context, Right.Write, key.Required()) is { } refused)
         {
             return refused;
         }

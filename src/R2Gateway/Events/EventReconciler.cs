@@ -11,7 +11,8 @@ namespace R2Gateway.Events;
 /// </summary>
 public sealed partial class EventReconciler(
     EventOutbox outbox,
-    IObjectStore store,
+    IBucketStores buckets,
+    EventBucket defaultBucket,
     ObjectEvents events,
     IOptions<EventsOptions> options,
     TimeProvider clock,
@@ -54,6 +55,14 @@ public sealed partial class EventReconciler(
 
     private async Task<EventObject?> HappenedAsync(EventIntent intent, CancellationToken cancellationToken)
     {
+        // An intent names its bucket as its event does: the default bucket by EventBucket's name.
+        var store = intent.Bucket == defaultBucket.Name ? buckets.DefaultStore : buckets.Find(intent.Bucket);
+        if (store is null)
+        {
+            // the bucket is gone, and with it whatever the change left
+            return intent.Action is EventAction.DeleteObject or EventAction.AbortMultipartUpload ? new EventObject(intent.Key) : null;
+        }
+
         switch (intent.Action)
         {
             case EventAction.DeleteObject:

@@ -3,23 +3,23 @@ using R2Gateway.Storage;
 namespace R2Gateway.Events;
 
 /// <summary>The store, with an event recorded around every change that makes or removes an object.</summary>
-public sealed class EventingObjectStore(IObjectStore inner, IObjectEvents events) : IObjectStore
+public sealed class EventingObjectStore(IObjectStore inner, IObjectEvents events, string? bucket = null) : IObjectStore
 {
     public IObjectStore Inner => inner;
 
     public Task<ObjectInfo> PutObjectAsync(string key, Stream body, long? contentLength, PutOptions options, CancellationToken cancellationToken) =>
-        events.ObjectCreatedAsync(EventAction.PutObject, key, () => inner.PutObjectAsync(key, body, contentLength, options, cancellationToken));
+        events.ObjectCreatedAsync(EventAction.PutObject, key, () => inner.PutObjectAsync(key, body, contentLength, options, cancellationToken), bucket: bucket);
 
     public Task<ObjectInfo> CompleteMultipartUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken) =>
         events.ObjectCreatedAsync(EventAction.CompleteMultipartUpload, key,
             () => inner.CompleteMultipartUploadAsync(key, uploadId, parts, cancellationToken),
-            expectedETag: ExpectedETag(parts));
+            expectedETag: ExpectedETag(parts), bucket: bucket);
 
     public Task DeleteObjectAsync(string key, CancellationToken cancellationToken) =>
-        events.ObjectRemovedAsync(EventAction.DeleteObject, key, null, () => inner.DeleteObjectAsync(key, cancellationToken));
+        events.ObjectRemovedAsync(EventAction.DeleteObject, key, null, () => inner.DeleteObjectAsync(key, cancellationToken), bucket);
 
     public Task AbortMultipartUploadAsync(string key, string uploadId, CancellationToken cancellationToken) =>
-        events.ObjectRemovedAsync(EventAction.AbortMultipartUpload, key, uploadId, () => inner.AbortMultipartUploadAsync(key, uploadId, cancellationToken));
+        events.ObjectRemovedAsync(EventAction.AbortMultipartUpload, key, uploadId, () => inner.AbortMultipartUploadAsync(key, uploadId, cancellationToken), bucket);
 
     public Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, ChecksumAlgorithm? checksumAlgorithm, CancellationToken cancellationToken) =>
         inner.CreateMultipartUploadAsync(key, metadata, checksumAlgorithm, cancellationToken);
@@ -29,6 +29,9 @@ public sealed class EventingObjectStore(IObjectStore inner, IObjectEvents events
 
     public Task<PartListing> ListPartsAsync(string key, string uploadId, int partNumberMarker, int maxParts, CancellationToken cancellationToken) =>
         inner.ListPartsAsync(key, uploadId, partNumberMarker, maxParts, cancellationToken);
+
+    public Task<UploadListing> ListMultipartUploadsAsync(UploadListRequest request, CancellationToken cancellationToken) =>
+        inner.ListMultipartUploadsAsync(request, cancellationToken);
 
     public Task<StoredObject?> GetObjectAsync(string key, CancellationToken cancellationToken) => inner.GetObjectAsync(key, cancellationToken);
 

@@ -86,18 +86,14 @@ public static partial class EventsServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Wraps the registered store in <see cref="EventingObjectStore"/>.</summary>
-    private static void Decorate(IServiceCollection services)
+    /// <summary>Every bucket's store records events; the default bucket's carry <see cref="EventBucket"/>, the others their own name.</summary>
+    private static void Decorate(IServiceCollection services) =>
+        services.AddSingleton<IObjectStoreDecorator>(sp => new EventingStores(sp.GetRequiredService<IObjectEvents>(), sp.GetRequiredService<EventBucket>()));
+
+    private sealed class EventingStores(IObjectEvents events, EventBucket defaultBucket) : IObjectStoreDecorator
     {
-        var registered = services.Last(d => d.ServiceType == typeof(IObjectStore));
-        services.Remove(registered);
-        services.AddSingleton<IObjectStore>(sp =>
-        {
-            var inner = registered.ImplementationFactory?.Invoke(sp)
-                ?? registered.ImplementationInstance
-                ?? ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!);
-            return new EventingObjectStore((IObjectStore)inner, sp.GetRequiredService<IObjectEvents>());
-        });
+        public IObjectStore Decorate(string bucket, bool isDefault, IObjectStore inner) =>
+            new EventingObjectStore(inner, events, isDefault ? defaultBucket.Name : bucket);
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]

@@ -14,11 +14,12 @@ public interface IObjectEvents
     /// flushed intent and the flushed event; returns only once the event is durable.</summary>
     /// <param name="expectedETag">The etag the object will have, when known in advance (a complete);
     /// lets a crash be settled exactly.</param>
+    /// <param name="bucket">The bucket the event names; the default bucket's (<see cref="EventBucket"/>) when null.</param>
     Task<ObjectInfo> ObjectCreatedAsync(EventAction action, string key, Func<Task<ObjectInfo>> change,
-        string? expectedETag = null, CopySource? copySource = null);
+        string? expectedETag = null, CopySource? copySource = null, string? bucket = null);
 
     /// <summary>The same for a delete or an abort (<paramref name="uploadId"/> for an abort).</summary>
-    Task ObjectRemovedAsync(EventAction action, string key, string? uploadId, Func<Task> change);
+    Task ObjectRemovedAsync(EventAction action, string key, string? uploadId, Func<Task> change, string? bucket = null);
 }
 
 public sealed partial class ObjectEvents(
@@ -31,7 +32,7 @@ public sealed partial class ObjectEvents(
     ILogger<ObjectEvents> logger) : IObjectEvents
 {
     public async Task<ObjectInfo> ObjectCreatedAsync(EventAction action, string key, Func<Task<ObjectInfo>> change,
-        string? expectedETag = null, CopySource? copySource = null)
+        string? expectedETag = null, CopySource? copySource = null, string? bucket = null)
     {
         var hooks = Matching(action, key);
         if (hooks.Count == 0)
@@ -39,7 +40,7 @@ public sealed partial class ObjectEvents(
             return await change();
         }
 
-        var intent = Intent(action, key) with { ExpectedETag = expectedETag, CopySource = copySource };
+        var intent = Intent(action, key, bucket) with { ExpectedETag = expectedETag, CopySource = copySource };
         ObjectInfo info;
         using (var held = outbox.WriteIntent(intent))
         {
@@ -50,7 +51,7 @@ public sealed partial class ObjectEvents(
         return info;
     }
 
-    public async Task ObjectRemovedAsync(EventAction action, string key, string? uploadId, Func<Task> change)
+    public async Task ObjectRemovedAsync(EventAction action, string key, string? uploadId, Func<Task> change, string? bucket = null)
     {
         var hooks = Matching(action, key);
         if (hooks.Count == 0)
@@ -59,7 +60,7 @@ public sealed partial class ObjectEvents(
             return;
         }
 
-        var intent = Intent(action, key) with { UploadId = uploadId };
+        var intent = Intent(action, key, bucket) with { UploadId = uploadId };
         using var held = outbox.WriteIntent(intent);
         await Settle(intent, async () =>
         {
@@ -84,8 +85,8 @@ public sealed partial class ObjectEvents(
 
     internal static string WebhookName(WebhookOptions webhook, int index) => webhook.Name ?? index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private EventIntent Intent(EventAction action, string key) =>
-        new(EventOutbox.NewEventId(clock.GetUtcNow()), action, bucket.Name, key, http.HttpContext?.User.Identity?.Name, clock.GetUtcNow());
+    private EventIntent Intent(EventAction action, string key, string? bucketName) =>
+        new(EventOutbox.NewEventId(clock.GetUtcNow()), action, bucketName ?? bucket.Name, key, http.HttpContext?.User.Identity?.Name, clock.GetUtcNow());
 
     /// <summary>A store error that says the change did not happen drops the intent; any other failure
     /// (I/O, a timeout, a cancelled request) may have happened, so the intent stays for the reconciler.</summary>

@@ -99,7 +99,7 @@ public sealed partial class UploadChecksFilter(
 
         if (!complete && verdict.Key is { } moved && moved != key)
         {
-            if (!IsValidKey(moved) || (auth.Value.Enabled && !ObjectAccessFilter.Allows(user, Right.Write, moved)))
+            if (!IsValidKey(moved) || !await ObjectAccessFilter.MayAsync(http, user, Right.Write, moved))
             {
                 return ContractErrors.Problem(StoreErrorCode.AccessDenied, $"The pre-upload hook moved the upload to '{moved}', which this request may not write.");
             }

@@ -10,7 +10,9 @@ public static class ContractErrors
 {
     public static int StatusOf(StoreErrorCode code) => code switch
     {
-        StoreErrorCode.NoSuchUpload or StoreErrorCode.NoSuchKey => StatusCodes.Status404NotFound,
+        StoreErrorCode.NoSuchUpload or StoreErrorCode.NoSuchKey or StoreErrorCode.NoSuchBucket => StatusCodes.Status404NotFound,
+        StoreErrorCode.BucketNotEmpty or StoreErrorCode.BucketAlreadyOwnedByYou or StoreErrorCode.InvalidBucketState => StatusCodes.Status409Conflict,
+        StoreErrorCode.NotImplemented => StatusCodes.Status501NotImplemented,
         StoreErrorCode.EntityTooLarge => StatusCodes.Status413PayloadTooLarge,
         StoreErrorCode.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
         StoreErrorCode.AccessDenied => StatusCodes.Status403Forbidden,

@@ -28,8 +28,7 @@ public sealed partial class RequestAccounting(RequestDelegate next, ILogger<Requ
         if (logger.IsEnabled(LogLevel.Information))
         {
             // The token's name (never the token), or how the request was authorised.
-            var who = context.User.Identity?.Name
-                ?? (context.Items.ContainsKey(Security.PresignedUrlFilter.VerifiedItem) ? "(presigned URL)" : "(anonymous)");
+            var who = context.User.Identity?.Name ?? "(anonymous)";
             var key = KeyForLog(context);
             var status = Status(context);
             LogAudit(logger, who, action, key, bytes, status);

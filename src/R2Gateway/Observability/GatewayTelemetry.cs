@@ -147,15 +147,12 @@ public static class GatewayTelemetry
         }
     }
 
-    private static void DecorateStore(IServiceCollection services, string store, KeyInSpans keyInSpans)
+    private static void DecorateStore(IServiceCollection services, string store, KeyInSpans keyInSpans) =>
+        services.AddSingleton<IObjectStoreDecorator>(sp => new InstrumentedStores(store, sp.GetRequiredService<GatewayMetrics>(), keyInSpans));
+
+    /// <summary>Every bucket's store is instrumented.</summary>
+    private sealed class InstrumentedStores(string store, GatewayMetrics metrics, KeyInSpans keyInSpans) : IObjectStoreDecorator
     {
-        var registered = services.LastOrDefault(d => d.ServiceType == typeof(IObjectStore))
-            ?? throw new InvalidOperationException("AddGatewayTelemetry must come after AddObjectStore.");
-        services.Remove(registered);
-        services.AddSingleton<IObjectStore>(sp => new InstrumentedObjectStore(
-            registered.ImplementationFactory is { } factory ? (IObjectStore)factory(sp)
-                : registered.ImplementationInstance as IObjectStore
-                ?? (IObjectStore)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!),
-            store, sp.GetRequiredService<GatewayMetrics>(), keyInSpans));
+        public IObjectStore Decorate(string bucket, bool isDefault, IObjectStore inner) => new InstrumentedObjectStore(inner, store, metrics, keyInSpans);
     }
 }

@@ -43,6 +43,9 @@ public sealed class InstrumentedObjectStore(IObjectStore inner, string store, Ga
     public Task<PartListing> ListPartsAsync(string key, string uploadId, int partNumberMarker, int maxParts, CancellationToken cancellationToken) =>
         RunAsync("list_parts", key, () => inner.ListPartsAsync(key, uploadId, partNumberMarker, maxParts, cancellationToken));
 
+    public Task<UploadListing> ListMultipartUploadsAsync(UploadListRequest request, CancellationToken cancellationToken) =>
+        RunAsync("list_multipart_uploads", null, () => inner.ListMultipartUploadsAsync(request, cancellationToken));
+
     public Task<ObjectInfo> PutObjectAsync(string key, Stream body, long? contentLength, PutOptions options, CancellationToken cancellationToken) =>
         RunAsync("put_object", key, () => inner.PutObjectAsync(key, body, contentLength, options, cancellationToken));
 

@@ -1,26 +1,37 @@
+using Microsoft.AspNetCore.Authorization;
 using R2Gateway.Security;
+using R2Gateway.Storage;
 
 namespace R2Gateway.S3Api;
 
-/// <summary>ListBuckets, HeadBucket, CreateBucket, GetBucketLocation: the one configured bucket.</summary>
+/// <summary>ListBuckets, HeadBucket, CreateBucket, DeleteBucket, GetBucketLocation over <see cref="IBucketStores"/>.</summary>
 public static class S3Buckets
 {
-    public static Task ListBucketsAsync(S3Call call)
+    /// <summary>Only the buckets the caller may use (the same policy as every request).</summary>
+    public static async Task ListBucketsAsync(S3Call call)
     {
-        // A token sees the bucket when it may do anything in it.
-        var visible = call.User is null || call.User.HasClaim(c => c.Type == TokenAuthenticationHandler.RightClaim);
-        return S3Xml.WriteAsync(call.Context, "ListAllMyBucketsResult", w =>
+        var visible = new List<BucketInfo>();
+        var authorization = call.Context.RequestServices.GetRequiredService<IAuthorizationService>();
+        foreach (var bucket in call.Buckets.List())
+        {
+            if (call.User is null || (await authorization.AuthorizeAsync(call.User, new BucketResource(bucket.Name), GatewayPolicies.AnyRight)).Succeeded)
+            {
+                visible.Add(bucket);
+            }
+        }
+
+        await S3Xml.WriteAsync(call.Context, "ListAllMyBucketsResult", w =>
         {
             w.WriteStartElement("Owner");
             w.WriteElementString("ID", "r2gateway");
             w.WriteElementString("DisplayName", "r2gateway");
             w.WriteEndElement();
             w.WriteStartElement("Buckets");
-            if (visible)
+            foreach (var bucket in visible)
             {
                 w.WriteStartElement("Bucket");
-                w.WriteElementString("Name", call.Options.Bucket);
-                w.WriteElementString("CreationDate", S3Xml.Timestamp(DateTimeOffset.UnixEpoch));
+                w.WriteElementString("Name", bucket.Name);
+                w.WriteElementString("CreationDate", S3Xml.Timestamp(bucket.CreationDate));
                 w.WriteEndElement();
             }
 
@@ -34,14 +45,34 @@ public static class S3Buckets
         return Task.CompletedTask;
     }
 
-    /// <summary>The configured bucket exists already; making others is not served yet.</summary>
-    public static Task CreateBucketAsync(S3Call call) => call.Bucket == call.Options.Bucket
-        ? throw new S3Exception("BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it.")
-        : throw new S3Exception("NotImplemented", 501, $"This gateway serves one bucket, '{call.Options.Bucket}'; CreateBucket cannot make others.");
+    /// <summary>A location constraint in the body, if any, must be one of R2's region names for "anywhere".</summary>
+    public static async Task CreateBucketAsync(S3Call call)
+    {
+        if (call.Request.ContentLength is > 0 || call.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var document = await call.ReadXmlAsync(64 * 1024);
+            var location = document.Root?.Elements().FirstOrDefault(e => e.Name.LocalName == "LocationConstraint")?.Value;
+            if (document.Root?.Name.LocalName != "CreateBucketConfiguration")
+            {
+                throw S3Exception.MalformedXml();
+            }
+
+            if (location is not (null or "" or "auto" or "us-east-1"))
+            {
+                throw new S3Exception("InvalidLocationConstraint", 400, $"The location constraint '{location}' is not valid; use 'auto'.");
+            }
+        }
+
+        await call.Buckets.CreateAsync(call.Bucket, call.Aborted);
+        call.Response.Headers.Location = "/" + call.Bucket;
+    }
+
+    public static async Task DeleteBucketAsync(S3Call call)
+    {
+        await call.Buckets.DeleteAsync(call.Bucket, call.Aborted);
+        call.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
 
     public static Task GetBucketLocationAsync(S3Call call) =>
         S3Xml.WriteAsync(call.Context, "LocationConstraint", w => w.WriteString("auto"));
-
-    public static Task NotImplementedAsync(S3Call call) =>
-        throw new S3Exception("NotImplemented", 501, "A header or query you provided implies functionality that is not implemented.");
 }

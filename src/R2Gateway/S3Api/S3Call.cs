@@ -9,28 +9,34 @@ namespace R2Gateway.S3Api;
 
 /// <summary>One S3 request as a handler sees it: the bucket and key it names, the store, and the
 /// caller's principal (null when the gateway runs without tokens).</summary>
-public sealed class S3Call(HttpContext context, string bucket, string key, IObjectStore store, ClaimsPrincipal? user, S3Signing? signing, S3ApiOptions options)
+public sealed class S3Call(
+    HttpContext context, string bucket, string key, IObjectStore store, IBucketStores buckets, ClaimsPrincipal? user, S3Signing? signing, S3ApiOptions options,
+    Microsoft.AspNetCore.Authorization.IAuthorizationService authorization)
 {
     public HttpContext Context { get; } = context;
     public HttpRequest Request => Context.Request;
     public HttpResponse Response => Context.Response;
     public string Bucket { get; } = bucket;
     public string Key { get; } = key;
+    /// <summary>The bucket's store (null only for service-level operations and CreateBucket).</summary>
     public IObjectStore Store { get; } = store;
+    public IBucketStores Buckets { get; } = buckets;
     public ClaimsPrincipal? User { get; } = user;
     public S3ApiOptions Options { get; } = options;
     public CancellationToken Aborted => Context.RequestAborted;
 
     public string? Query(string name) => Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
 
-    /// <summary>The same check as the Worker API's: the token's right on a prefix of the exact key.</summary>
-    public bool May(Right right, string key) => User is null || ObjectAccessFilter.Allows(User, right, key);
+    /// <summary>The same policy as the Worker API's: the token's right in the bucket, on a prefix of the exact key.</summary>
+    public async Task<bool> MayAsync(Right right, string key, string? bucket = null) =>
+        User is null || await authorization.MayAsync(User, right, new ObjectResource(bucket ?? Bucket, key));
 
-    public void Authorize(Right right, string key)
+    public async Task AuthorizeAsync(Right right, string key, string? bucket = null)
     {
-        if (!May(right, key))
+        if (!await MayAsync(right, key, bucket))
         {
-            throw S3Exception.AccessDenied($"Token '{User!.Identity?.Name}' may not {right.ToString().ToLowerInvariant()} '{key}': it needs that right on a prefix of the key.");
+            throw S3Exception.AccessDenied(
+                $"Token '{User!.Identity?.Name}' may not {right.ToString().ToLowerInvariant()} '{key}' in '{bucket ?? Bucket}': it needs that right in the bucket, on a prefix of the key.");
         }
     }
 
@@ -72,8 +78,8 @@ public sealed class S3Call(HttpContext context, string bucket, string key, IObje
         }
     }
 
-    /// <summary>The object named by x-amz-copy-source, which must be in this bucket and readable by the caller.</summary>
-    public string CopySourceKey()
+    /// <summary>The object named by x-amz-copy-source, in any bucket the caller may read it in.</summary>
+    public async Task<(IObjectStore Store, string Bucket, string Key)> CopySourceAsync()
     {
         var raw = Request.Headers["x-amz-copy-source"].ToString();
         var q = raw.IndexOf('?');
@@ -89,15 +95,12 @@ public sealed class S3Call(HttpContext context, string bucket, string key, IObje
             throw S3Exception.InvalidArgument("x-amz-copy-source must be <bucket>/<key>.");
         }
 
-        if (source[..slash] != Options.Bucket)
-        {
-            throw new S3Exception("NoSuchBucket", 404, $"The specified bucket does not exist; this gateway serves '{Options.Bucket}'.");
-        }
-
+        var bucket = BucketNames.Validate(source[..slash]);
         var key = source[(slash + 1)..];
         ObjectKeys.Validate(key);
-        Authorize(Right.Read, key);
-        return key;
+        await AuthorizeAsync(Right.Read, key, bucket);
+        var store = bucket == Bucket ? Store : Buckets.Find(bucket) ?? throw new S3Exception("NoSuchBucket", 404, "The copy source's bucket does not exist.");
+        return (store, bucket, key);
     }
 
     public static ObjectMetadata MetadataFrom(HttpRequest request)

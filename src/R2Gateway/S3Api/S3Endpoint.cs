@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using R2Gateway.Http;
@@ -12,7 +13,8 @@ namespace R2Gateway.S3Api;
 /// authentication, the operation from <see cref="S3OperationTable"/>, the token's right on the key,
 /// the handler; every failure an S3 XML error with R2's status.
 /// </summary>
-public sealed partial class S3Endpoint(IOptions<S3ApiOptions> options, IOptions<AuthOptions> auth, IObjectStore store, ILogger<S3Endpoint> logger)
+public sealed partial class S3Endpoint(
+    IOptions<S3ApiOptions> options, IOptions<AuthOptions> auth, IBucketStores buckets, IAuthorizationService authorization, ILogger<S3Endpoint> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -22,11 +24,13 @@ public sealed partial class S3Endpoint(IOptions<S3ApiOptions> options, IOptions<
         string who = "(anonymous)";
         try
         {
-            var path = ObjectKey.Decode(ObjectKey.RawPath(context));
-            resource = "/" + path;
-            var slash = path.IndexOf('/');
-            var bucket = slash < 0 ? path : path[..slash];
-            var key = slash < 0 ? "" : path[(slash + 1)..];
+            // The bucket is the raw path's first segment, decoded on its own: an encoded '/' ('%2F') in it
+            // stays in the name (and fails the name rules) rather than moving the key.
+            var raw = ObjectKey.RawPath(context);
+            var slash = raw.IndexOf('/');
+            var bucket = ObjectKey.Decode(slash < 0 ? raw : raw[..slash]);
+            var key = slash < 0 ? "" : ObjectKey.Decode(raw[(slash + 1)..]);
+            resource = key.Length == 0 ? "/" + bucket : $"/{bucket}/{key}";
             var target = bucket.Length == 0 ? S3Target.Service : key.Length == 0 ? S3Target.Bucket : S3Target.Key;
 
             var (user, signing) = await AuthenticateAsync(context);
@@ -35,20 +39,28 @@ public sealed partial class S3Endpoint(IOptions<S3ApiOptions> options, IOptions<
                 ?? throw (target == S3Target.Key && context.Request.Method is not ("GET" or "HEAD" or "PUT" or "POST" or "DELETE")
                     ? new S3Exception("MethodNotAllowed", 405, "The specified method is not allowed against this resource.")
                     : new S3Exception("NotImplemented", 501, "A header or query you provided implies functionality that is not implemented."));
-            if (target != S3Target.Service && operation.Name != "CreateBucket" && bucket != options.Value.Bucket)
+            IObjectStore? store = null;
+            if (target != S3Target.Service)
             {
-                throw new S3Exception("NoSuchBucket", 404, $"The specified bucket does not exist; this gateway serves '{options.Value.Bucket}'.");
+                BucketNames.Validate(bucket);
+                store = buckets.Find(bucket);
+                if (store is null && operation.Name != "CreateBucket")
+                {
+                    // Told only to a caller who may use the bucket, so names are not probed.
+                    await AuthorizeBucketAsync(user, bucket, operation.Right);
+                    throw new S3Exception("NoSuchBucket", 404, "The specified bucket does not exist.");
+                }
             }
 
-            var call = new S3Call(context, bucket, key, store, user, signing, options.Value);
+            var call = new S3Call(context, bucket, key, store!, buckets, user, signing, options.Value, authorization);
             if (target == S3Target.Key)
             {
                 ObjectKeys.Validate(key);
-                call.Authorize(operation.Right!.Value, key);
+                await call.AuthorizeAsync(operation.Right!.Value, key);
             }
-            else if (user is not null && operation.Right is null && !user.HasClaim(c => c.Type == TokenAuthenticationHandler.RightClaim))
+            else if (target == S3Target.Bucket && operation.Right is null)
             {
-                throw S3Exception.AccessDenied("Access Denied");
+                await AuthorizeBucketAsync(user, bucket, operation.Name is "CreateBucket" or "DeleteBucket" ? Right.Write : null);
             }
 
             await operation.Handler(call);
@@ -72,6 +84,17 @@ public sealed partial class S3Endpoint(IOptions<S3ApiOptions> options, IOptions<
             {
                 LogAudit(logger, who, operation.Name, resource, context.Response.StatusCode);
             }
+        }
+    }
+
+    /// <summary>A bucket-level operation: any right in the bucket (HeadBucket, GetBucketLocation), or
+    /// write for creating and deleting it, through the same policy as every object request.</summary>
+    private async Task AuthorizeBucketAsync(System.Security.Claims.ClaimsPrincipal? user, string bucket, Right? right)
+    {
+        if (user is not null && !(await authorization.AuthorizeAsync(user, new BucketResource(bucket),
+                right is { } r ? GatewayPolicies.For(r) : GatewayPolicies.AnyRight)).Succeeded)
+        {
+            throw S3Exception.AccessDenied($"Token '{user.Identity?.Name}' may not use the bucket '{bucket}'.");
         }
     }
 

@@ -5,9 +5,11 @@ using R2Gateway.Storage;
 
 namespace R2Gateway.S3Api;
 
-/// <summary>ListObjectsV2 and ListObjects (V1) on the store's prefix/delimiter/cursor listing.</summary>
+/// <summary>ListObjectsV2 and ListObjects (V1) on the store's prefix/delimiter/cursor listing; ListMultipartUploads.</summary>
 public static class S3Listing
 {
+    private static readonly string[] Parties = ["Initiator", "Owner"];
+
     public static async Task ListObjectsV2Async(S3Call call)
     {
         if (call.Query("list-type") != "2")
@@ -15,7 +17,7 @@ public static class S3Listing
             throw S3Exception.InvalidArgument("list-type must be 2.");
         }
 
-        var (prefix, delimiter, max, url) = Common(call);
+        var (prefix, delimiter, max, url) = await CommonAsync(call);
         var token = call.Query("continuation-token");
         var startAfter = call.Query("start-after");
         var page = await PageAsync(call, prefix, delimiter, token, token is null ? startAfter : null, max);
@@ -57,7 +59,7 @@ public static class S3Listing
 
     public static async Task ListObjectsV1Async(S3Call call)
     {
-        var (prefix, delimiter, max, url) = Common(call);
+        var (prefix, delimiter, max, url) = await CommonAsync(call);
         var marker = call.Query("marker");
         var page = await PageAsync(call, prefix, delimiter, null, marker, max);
         await S3Xml.WriteAsync(call.Context, "ListBucketResult", w =>
@@ -87,19 +89,72 @@ public static class S3Listing
         });
     }
 
-    private static (string Prefix, string? Delimiter, int Max, bool Url) Common(S3Call call)
+    /// <summary>The uploads in progress under a prefix, paged by key-marker and upload-id-marker.</summary>
+    public static async Task ListMultipartUploadsAsync(S3Call call)
     {
         var prefix = call.Query("prefix") ?? "";
-        call.Authorize(Right.Read, prefix);
-        var delimiter = call.Query("delimiter") is { Length: > 0 } d ? d : null;
-        var max = Math.Min(Listing.MaxLimit, S3Multipart.ParseInt(call.Query("max-keys"), Listing.MaxLimit, int.MaxValue, "max-keys"));
-        var encoding = call.Query("encoding-type");
-        if (encoding is not (null or "url"))
+        await call.AuthorizeAsync(Right.Read, prefix);
+        if (call.Query("delimiter") is { Length: > 0 })
         {
-            throw S3Exception.InvalidArgument("Invalid Encoding Method specified in Request");
+            throw new S3Exception("NotImplemented", 501, "ListMultipartUploads with a delimiter is not implemented; list by prefix.");
         }
 
-        return (prefix, delimiter, max, encoding == "url");
+        var url = UrlEncoded(call);
+        var keyMarker = call.Query("key-marker") is { Length: > 0 } k ? k : null;
+        var uploadIdMarker = keyMarker is not null && call.Query("upload-id-marker") is { Length: > 0 } u ? u : null;
+        var max = Math.Min(Listing.MaxLimit, S3Multipart.ParseInt(call.Query("max-uploads"), Listing.MaxLimit, int.MaxValue, "max-uploads"));
+        var listing = max == 0
+            ? new UploadListing([], false, null, null)
+            : await call.Store.ListMultipartUploadsAsync(new UploadListRequest(prefix, keyMarker, uploadIdMarker, max), call.Aborted);
+        await S3Xml.WriteAsync(call.Context, "ListMultipartUploadsResult", w =>
+        {
+            w.WriteElementString("Bucket", call.Bucket);
+            w.WriteElementString("KeyMarker", Encode(keyMarker ?? "", url));
+            w.WriteElementString("UploadIdMarker", uploadIdMarker ?? "");
+            w.WriteElementString("NextKeyMarker", Encode(listing.NextKeyMarker ?? "", url));
+            w.WriteElementString("NextUploadIdMarker", listing.NextUploadIdMarker ?? "");
+            w.WriteElementString("Prefix", Encode(prefix, url));
+            w.WriteElementString("MaxUploads", max.ToString(CultureInfo.InvariantCulture));
+            w.WriteElementString("IsTruncated", listing.IsTruncated ? "true" : "false");
+            if (url)
+            {
+                w.WriteElementString("EncodingType", "url");
+            }
+
+            foreach (var upload in listing.Uploads)
+            {
+                w.WriteStartElement("Upload");
+                w.WriteElementString("Key", Encode(upload.Key, url));
+                w.WriteElementString("UploadId", upload.UploadId);
+                foreach (var who in Parties)
+                {
+                    w.WriteStartElement(who);
+                    w.WriteElementString("ID", "r2gateway");
+                    w.WriteElementString("DisplayName", "r2gateway");
+                    w.WriteEndElement();
+                }
+
+                w.WriteElementString("StorageClass", "STANDARD");
+                w.WriteElementString("Initiated", S3Xml.Timestamp(upload.Initiated));
+                w.WriteEndElement();
+            }
+        });
+    }
+
+    private static bool UrlEncoded(S3Call call) => call.Query("encoding-type") switch
+    {
+        null => false,
+        "url" => true,
+        _ => throw S3Exception.InvalidArgument("Invalid Encoding Method specified in Request"),
+    };
+
+    private static async Task<(string Prefix, string? Delimiter, int Max, bool Url)> CommonAsync(S3Call call)
+    {
+        var prefix = call.Query("prefix") ?? "";
+        await call.AuthorizeAsync(Right.Read, prefix);
+        var delimiter = call.Query("delimiter") is { Length: > 0 } d ? d : null;
+        var max = Math.Min(Listing.MaxLimit, S3Multipart.ParseInt(call.Query("max-keys"), Listing.MaxLimit, int.MaxValue, "max-keys"));
+        return (prefix, delimiter, max, UrlEncoded(call));
     }
 
     /// <summary>One page of at most <paramref name="max"/> entries after <paramref name="after"/>. The store

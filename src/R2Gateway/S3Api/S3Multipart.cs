@@ -34,12 +34,12 @@ public static class S3Multipart
         call.EchoChecksum();
     }
 
-    /// <summary>A part copied from an object in this bucket, optionally a byte range of it; streamed.</summary>
+    /// <summary>A part copied from an object (in any bucket the caller may read), optionally a byte range of it; streamed.</summary>
     public static async Task UploadPartCopyAsync(S3Call call)
     {
         var (uploadId, number) = UploadAndPart(call);
-        var sourceKey = call.CopySourceKey();
-        await using var source = await S3Objects.OpenCopySourceAsync(call, sourceKey);
+        var copySource = await call.CopySourceAsync();
+        await using var source = await S3Objects.OpenCopySourceAsync(call, copySource.Store, copySource.Key);
         long first = 0, length = source.Info.Size;
         if (call.Request.Headers["x-amz-copy-source-range"].ToString() is { Length: > 0 } range)
         {

@@ -110,7 +110,7 @@ public static class S3Objects
             try
             {
                 ObjectKeys.Validate(key!);
-                call.Authorize(Right.Delete, key!);
+                await call.AuthorizeAsync(Right.Delete, key!);
                 await call.Store.DeleteObjectAsync(key!, call.Aborted);
                 results.Add((key!, null, null));
             }
@@ -150,19 +150,19 @@ public static class S3Objects
     /// <summary>Streams the source into a new object: COPY keeps the source's metadata, REPLACE takes the request's.</summary>
     public static async Task CopyObjectAsync(S3Call call)
     {
-        var sourceKey = call.CopySourceKey();
+        var (sourceStore, sourceBucket, sourceKey) = await call.CopySourceAsync();
         var replace = call.Request.Headers["x-amz-metadata-directive"].ToString() switch
         {
             "" or "COPY" => false,
             "REPLACE" => true,
             _ => throw S3Exception.InvalidArgument("x-amz-metadata-directive must be COPY or REPLACE."),
         };
-        if (sourceKey == call.Key && !replace)
+        if (sourceBucket == call.Bucket && sourceKey == call.Key && !replace)
         {
             throw S3Exception.InvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata.");
         }
 
-        await using var source = await OpenCopySourceAsync(call, sourceKey);
+        await using var source = await OpenCopySourceAsync(call, sourceStore, sourceKey);
         if (source.Info.Size > MaxPut(call))
         {
             throw S3Exception.InvalidRequest($"The source is {source.Info.Size} bytes; CopyObject copies at most {MaxPut(call)} (use UploadPartCopy).");
@@ -180,9 +180,9 @@ public static class S3Objects
     }
 
     /// <summary>The copy source, after its x-amz-copy-source-if-* conditions.</summary>
-    public static async Task<StoredObject> OpenCopySourceAsync(S3Call call, string sourceKey)
+    public static async Task<StoredObject> OpenCopySourceAsync(S3Call call, IObjectStore store, string sourceKey)
     {
-        var source = await call.Store.GetObjectAsync(sourceKey, call.Aborted)
+        var source = await store.GetObjectAsync(sourceKey, call.Aborted)
             ?? throw new S3Exception("NoSuchKey", 404, "The copy source does not exist.");
         var h = call.Request.Headers;
         var etag = source.Info.ETag;

@@ -13,7 +13,7 @@ public enum S3Target
 /// <param name="Query">Query parameters the request must carry (S3's sub-resources, e.g. <c>uploads</c>).</param>
 /// <param name="CopySource">Whether the row is for requests with <c>x-amz-copy-source</c>.</param>
 /// <param name="Right">The right a token needs on the key (or the listed prefix); null for bucket-level
-/// questions any known token may ask.</param>
+/// operations (any right in the bucket; write to create or delete it).</param>
 public sealed record S3Operation(string Name, string Method, S3Target Target, string[] Query, bool CopySource, Right? Right, Func<S3Call, Task> Handler);
 
 /// <summary>
@@ -29,8 +29,9 @@ public static class S3OperationTable
 
         new("HeadBucket", "HEAD", S3Target.Bucket, [], false, null, S3Buckets.HeadBucketAsync),
         new("CreateBucket", "PUT", S3Target.Bucket, [], false, null, S3Buckets.CreateBucketAsync),
+        new("DeleteBucket", "DELETE", S3Target.Bucket, [], false, null, S3Buckets.DeleteBucketAsync),
         new("GetBucketLocation", "GET", S3Target.Bucket, ["location"], false, null, S3Buckets.GetBucketLocationAsync),
-        new("ListMultipartUploads", "GET", S3Target.Bucket, ["uploads"], false, Right.Read, S3Buckets.NotImplementedAsync),
+        new("ListMultipartUploads", "GET", S3Target.Bucket, ["uploads"], false, Right.Read, S3Listing.ListMultipartUploadsAsync),
         new("ListObjectsV2", "GET", S3Target.Bucket, ["list-type"], false, Right.Read, S3Listing.ListObjectsV2Async),
         new("ListObjects", "GET", S3Target.Bucket, [], false, Right.Read, S3Listing.ListObjectsV1Async),
         new("DeleteObjects", "POST", S3Target.Bucket, ["delete"], false, Right.Delete, S3Objects.DeleteObjectsAsync),

@@ -31,6 +31,12 @@ public sealed class S3Exception(string code, int status, string message) : Excep
         StoreErrorCode.Conflict => new("OperationAborted", 409, e.Message),
         StoreErrorCode.ServiceUnavailable or StoreErrorCode.BadGateway or StoreErrorCode.GatewayTimeout => new("ServiceUnavailable", 503, e.Message),
         StoreErrorCode.KeyTooLongError => new("KeyTooLongError", 400, e.Message),
+        StoreErrorCode.NoSuchBucket => new("NoSuchBucket", 404, e.Message),
+        StoreErrorCode.BucketNotEmpty => new("BucketNotEmpty", 409, e.Message),
+        StoreErrorCode.BucketAlreadyOwnedByYou => new("BucketAlreadyOwnedByYou", 409, e.Message),
+        StoreErrorCode.InvalidBucketState => new("InvalidBucketState", 409, e.Message),
+        StoreErrorCode.InvalidBucketName => new("InvalidBucketName", 400, e.Message),
+        StoreErrorCode.NotImplemented => new("NotImplemented", 501, e.Message),
         _ => new(e.Code.ToString(), 400, e.Message),
     };
 }

@@ -23,6 +23,9 @@ public sealed class TokenEntry
     /// <summary><c>sha256:&lt;hex&gt;</c> of the token.</summary>
     public string Hash { get; set; } = "";
 
+    /// <summary>Buckets the token may use (S3 endpoint); none is the default bucket only, <c>*</c> every bucket.</summary>
+    public List<string> Buckets { get; set; } = [];
+
     /// <summary>Key prefixes, matched against the exact key string; "" is every key.</summary>
     public List<string> Prefixes { get; set; } = [];
 

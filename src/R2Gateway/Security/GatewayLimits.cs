@@ -73,8 +73,11 @@ public static class GatewayLimits
     /// <summary>Puts part uploads and puts under the per-token concurrency limit.</summary>
     public static RouteHandlerBuilder LimitConcurrentUploads(this RouteHandlerBuilder endpoint) => endpoint.RequireRateLimiting(UploadsPolicy);
 
+    /// <summary>A token, or the client's address (no token, or a presigned URL, which names no token).</summary>
     private static string Caller(HttpContext context) =>
-        context.User.Identity?.Name is { } name ? $"token:{name}" : $"ip:{context.Connection.RemoteIpAddress}";
+        context.User.Identity is { Name: { } name, AuthenticationType: not PresignedUrlAuthenticationHandler.SchemeName }
+            ? $"token:{name}"
+            : $"ip:{context.Connection.RemoteIpAddress}";
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {

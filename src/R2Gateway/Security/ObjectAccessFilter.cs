@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using R2Gateway.Http;
@@ -7,18 +9,31 @@ using R2Gateway.Storage;
 namespace R2Gateway.Security;
 
 /// <summary>
-/// Who may do this action on this key. A request with a verified presigned URL carries its own
-/// authority; otherwise the bearer token must grant the action's permission on a prefix of the
-/// key, matched against the exact key string the store will use, so no spelling of a key
-/// (<c>..</c>, <c>%2F</c>, unicode forms) reaches outside a token's prefixes.
+/// The Worker API's door: the caller's principal (bearer token or presigned URL, from the
+/// authentication schemes) and the action's right are put to the one authorization policy per right
+/// (<see cref="ObjectAccessHandler"/>) over the key in the default bucket, matched against the exact
+/// key string the store will use, so no spelling of a key (<c>..</c>, <c>%2F</c>, unicode forms)
+/// reaches outside a token's prefixes. Only the answers (401, 403 problem+json) are made here.
 /// </summary>
 public sealed class ObjectAccessFilter(IOptions<AuthOptions> auth) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        if (!auth.Value.Enabled || http.Items.ContainsKey(PresignedUrlFilter.VerifiedItem)
-            || http.GetEndpoint()?.Metadata.GetMetadata<ObjectActionMetadata>() is not { IsUnmatched: false } action)
+        var presigned = GatewayUrlSigner.IsPresigned(http.Request);
+        if (presigned)
+        {
+            // A request that carries a signature is served only if it holds, token or not.
+            var result = await http.AuthenticateAsync(PresignedUrlAuthenticationHandler.SchemeName);
+            if (!result.Succeeded)
+            {
+                return ContractErrors.Problem(StoreErrorCode.AccessDenied, result.Failure?.Message ?? "The presigned URL is not valid.");
+            }
+
+            http.User = result.Principal;
+        }
+
+        if (http.GetEndpoint()?.Metadata.GetMetadata<ObjectActionMetadata>() is not { IsUnmatched: false } action || (!auth.Value.Enabled && !presigned))
         {
             return await next(context);
         }
@@ -35,22 +50,23 @@ public sealed class ObjectAccessFilter(IOptions<AuthOptions> auth) : IEndpointFi
         var key = action.Right == Right.Read && action.Action == "list"
             ? http.Request.Query["prefix"].FirstOrDefault() ?? ObjectKey.FromRequest(http).Value
             : ObjectKey.FromRequest(http).Value;
-        return Allows(user, action.Right, key)
+        return await MayAsync(http, user, action.Right, key)
             ? await next(context)
             : Refuse(user, action, key);
     }
 
     /// <summary>A presigned URL carries no more than its signer may do: a token needs the right the
     /// signed request uses (write for a PUT or part, read for a GET) as well as presign.</summary>
-    public static ProblemHttpResult? RefusePresign(HttpContext http, Right needed, string key) =>
-        !http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.Enabled || Allows(http.User, needed, key)
+    public static async Task<ProblemHttpResult?> RefusePresignAsync(HttpContext http, Right needed, string key) =>
+        await MayAsync(http, http.User, needed, key)
             ? null
             : ContractErrors.Problem(StoreErrorCode.AccessDenied,
                 $"Token '{http.User.Identity?.Name}' may not presign this: a presigned URL needs '{needed.ToString().ToLowerInvariant()}' on a prefix of '{key}' as well as 'presign'.");
 
-    public static bool Allows(ClaimsPrincipal user, Right permission, string key) =>
-        user.HasClaim(TokenAuthenticationHandler.RightClaim, permission.ToString())
-        && user.FindAll(TokenAuthenticationHandler.PrefixClaim).Any(p => key.StartsWith(p.Value, StringComparison.Ordinal));
+    /// <summary>The policy for <paramref name="right"/> on <paramref name="key"/> in the Worker API's (default) bucket.</summary>
+    public static Task<bool> MayAsync(HttpContext http, ClaimsPrincipal user, Right right, string key) =>
+        http.RequestServices.GetRequiredService<IAuthorizationService>()
+            .MayAsync(user, right, new ObjectResource(http.RequestServices.GetRequiredService<IBucketStores>().DefaultBucket, key));
 
     private static ProblemHttpResult Refuse(ClaimsPrincipal user, ObjectActionMetadata action, string key) =>
         ContractErrors.Problem(StoreErrorCode.AccessDenied,

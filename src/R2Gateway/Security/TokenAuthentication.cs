@@ -19,6 +19,7 @@ public sealed class TokenAuthenticationHandler(
     public const string SchemeName = "Bearer";
     public const string PrefixClaim = "r2gw:prefix";
     public const string RightClaim = "r2gw:can";
+    public const string BucketClaim = "r2gw:bucket";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -46,12 +47,13 @@ public sealed class TokenAuthenticationHandler(
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(PrincipalFor(match, SchemeName), SchemeName)));
     }
 
-    /// <summary>The principal of a token, whichever scheme proved it: its name, prefixes and rights.</summary>
+    /// <summary>The principal of a token, whichever scheme proved it: its name, buckets, prefixes and rights.</summary>
     public static ClaimsPrincipal PrincipalFor(TokenEntry token, string scheme)
     {
         var claims = new List<Claim> { new(ClaimTypes.Name, token.Name) };
         claims.AddRange(token.Prefixes.Select(p => new Claim(PrefixClaim, p)));
         claims.AddRange(token.Can.Select(c => new Claim(RightClaim, c.ToString())));
+        claims.AddRange(token.Buckets.Select(b => new Claim(BucketClaim, b)));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
     }
 }

@@ -23,6 +23,9 @@ public interface IObjectStore
 
     Task<PartListing> ListPartsAsync(string key, string uploadId, int partNumberMarker, int maxParts, CancellationToken cancellationToken);
 
+    /// <summary>The uploads in progress, ordered by key then uploadId, after (KeyMarker, UploadIdMarker).</summary>
+    Task<UploadListing> ListMultipartUploadsAsync(UploadListRequest request, CancellationToken cancellationToken);
+
     Task<ObjectInfo> PutObjectAsync(string key, Stream body, long? contentLength, PutOptions options, CancellationToken cancellationToken);
 
     /// <summary>The object's info and a seekable view of its bytes, or null when there is none.
@@ -64,6 +67,13 @@ public sealed record ObjectInfo(string Key, long Size, string ETag, DateTimeOffs
 public sealed record UploadedPart(int PartNumber, string ETag, ObjectChecksum? Checksum = null);
 
 public sealed record PartInfo(int PartNumber, string ETag, long Size, DateTimeOffset LastModified, ObjectChecksum? Checksum = null);
+
+/// <param name="KeyMarker">Uploads of keys after this one, or of this key with an uploadId after <paramref name="UploadIdMarker"/>.</param>
+public sealed record UploadListRequest(string Prefix, string? KeyMarker, string? UploadIdMarker, int MaxUploads);
+
+public sealed record UploadInfo(string Key, string UploadId, DateTimeOffset Initiated);
+
+public sealed record UploadListing(IReadOnlyList<UploadInfo> Uploads, bool IsTruncated, string? NextKeyMarker, string? NextUploadIdMarker);
 
 public sealed record PartListing(IReadOnlyList<PartInfo> Parts, bool IsTruncated, int? NextPartNumberMarker);
 

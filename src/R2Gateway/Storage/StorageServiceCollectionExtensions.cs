@@ -16,13 +16,16 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<PresignOptions>().BindConfiguration(PresignOptions.Section);
 
+        // The Worker API's bucket, by the name the S3 endpoint shows it under (S3Api:Bucket).
+        var defaultBucket = configuration["S3Api:Bucket"] is { Length: > 0 } configured ? configured : "r2gateway";
         var provider = configuration.GetValue($"{StorageOptions.Section}:{nameof(StorageOptions.Provider)}", StorageProvider.FileSystem);
         switch (provider)
         {
             case StorageProvider.FileSystem:
                 services.AddOptions<FileSystemStoreOptions>().BindConfiguration(FileSystemStoreOptions.Section).ValidateDataAnnotations().ValidateOnStart();
                 services.AddSingleton<FileSystemObjectStore>();
-                services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileSystemObjectStore>());
+                services.AddSingleton(sp => ActivatorUtilities.CreateInstance<FileSystemBucketStores>(sp, defaultBucket));
+                services.AddSingleton<IBucketStores>(sp => sp.GetRequiredService<FileSystemBucketStores>());
                 services.AddHostedService<IncompleteUploadSweeper>();
                 services.AddSingleton<GatewayUrlSigner>();
                 services.AddSingleton<IPresigner>(sp => sp.GetRequiredService<GatewayUrlSigner>());
@@ -31,12 +34,15 @@ public static class StorageServiceCollectionExtensions
                 services.AddOptions<S3StoreOptions>().BindConfiguration(S3StoreOptions.Section).ValidateOnStart();
                 services.AddSingleton<IValidateOptions<S3StoreOptions>, S3StoreOptionsValidator>();
                 services.AddSingleton<IAmazonS3>(sp => S3ClientFactory.Create(sp.GetRequiredService<IOptions<S3StoreOptions>>().Value));
-                services.AddSingleton<IObjectStore, S3ObjectStore>();
+                services.AddSingleton<IBucketStores>(sp => ActivatorUtilities.CreateInstance<S3BucketStores>(sp, defaultBucket));
                 services.AddSingleton<IPresigner, S3Presigner>();
                 break;
             default:
                 throw new InvalidOperationException($"Storage:Provider '{provider}' is not known; use FileSystem or S3.");
         }
+
+        // The Worker API's store: the default bucket's, decorated like every other.
+        services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<IBucketStores>().DefaultStore);
 
         return services;
     }

@@ -19,6 +19,12 @@ public enum StoreErrorCode
     ServiceUnavailable,
     BadGateway,
     GatewayTimeout,
+    NoSuchBucket,
+    BucketNotEmpty,
+    BucketAlreadyOwnedByYou,
+    InvalidBucketName,
+    InvalidBucketState,
+    NotImplemented,
 }
 
 /// <summary>A failure with a contract code and a detail a person can act on.</summary>

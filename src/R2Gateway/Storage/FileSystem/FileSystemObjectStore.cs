@@ -335,6 +335,49 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         Reclaim(replaced);
     }
 
+    /// <summary>Reads every open upload's record: uploads are few (they expire), so no index is kept for them.</summary>
+    public Task<UploadListing> ListMultipartUploadsAsync(UploadListRequest request, CancellationToken cancellationToken)
+    {
+        var open = new List<UploadInfo>();
+        foreach (var dir in Directory.EnumerateDirectories(_uploads))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var id = Path.GetFileName(dir);
+            if (!UploadIdFormat().IsMatch(id))
+            {
+                continue; // being deleted, or not an upload
+            }
+
+            try
+            {
+                var record = BlobFile.ReadJson<UploadRecord>(Path.Combine(dir, UploadManifest));
+                if (record.Key.StartsWith(request.Prefix, StringComparison.Ordinal) && After(record.Key, id))
+                {
+                    open.Add(new UploadInfo(record.Key, id, record.Initiated));
+                }
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.Text.Json.JsonException)
+            {
+                // completed, aborted or expired while listed
+            }
+        }
+
+        var page = open.OrderBy(u => u.Key, StringComparer.Ordinal).ThenBy(u => u.UploadId, StringComparer.Ordinal).Take(request.MaxUploads + 1).ToList();
+        var truncated = page.Count > request.MaxUploads;
+        if (truncated)
+        {
+            page.RemoveAt(page.Count - 1);
+        }
+
+        var last = page.LastOrDefault();
+        return Task.FromResult(new UploadListing(page, truncated, truncated ? last?.Key : null, truncated ? last?.UploadId : null));
+
+        // S3's markers: keys after KeyMarker, and KeyMarker's own uploads only after UploadIdMarker.
+        bool After(string key, string id) => request.KeyMarker is not { } marker
+            || string.CompareOrdinal(key, marker) > 0
+            || (key == marker && request.UploadIdMarker is { } idMarker && string.CompareOrdinal(id, idMarker) > 0);
+    }
+
     public Task<ObjectListing> ListObjectsAsync(ListRequest request, CancellationToken cancellationToken)
     {
         try

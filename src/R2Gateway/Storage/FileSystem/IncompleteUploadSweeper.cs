@@ -5,7 +5,7 @@ namespace R2Gateway.Storage.FileSystem;
 /// <summary>The filesystem store's counterpart of R2's lifecycle rule: aborts multipart uploads
 /// older than <see cref="StorageOptions.AbortIncompleteUploadsAfter"/>.</summary>
 public sealed partial class IncompleteUploadSweeper(
-    FileSystemObjectStore store,
+    FileSystemBucketStores buckets,
     IOptions<StorageOptions> storage,
     IOptions<FileSystemStoreOptions> options,
     TimeProvider clock,
@@ -18,7 +18,8 @@ public sealed partial class IncompleteUploadSweeper(
         {
             try
             {
-                var aborted = store.Sweep(clock.GetUtcNow() - storage.Value.AbortIncompleteUploadsAfter);
+                var cutoff = clock.GetUtcNow() - storage.Value.AbortIncompleteUploadsAfter;
+                var aborted = buckets.RawStores().Sum(store => store.Sweep(cutoff));
                 if (aborted > 0)
                 {
                     LogSwept(logger, aborted);

@@ -187,6 +187,21 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         return new ObjectListing(objects, response.CommonPrefixes ?? [], truncated, truncated ? response.NextContinuationToken : null);
     }
 
+    public async Task<UploadListing> ListMultipartUploadsAsync(UploadListRequest request, CancellationToken cancellationToken)
+    {
+        var response = await Call(() => s3.ListMultipartUploadsAsync(new ListMultipartUploadsRequest
+        {
+            BucketName = Bucket,
+            Prefix = request.Prefix.Length == 0 ? null : request.Prefix,
+            KeyMarker = request.KeyMarker,
+            UploadIdMarker = request.KeyMarker is null ? null : request.UploadIdMarker,
+            MaxUploads = request.MaxUploads,
+        }, cancellationToken), cancellationToken);
+        var uploads = (response.MultipartUploads ?? []).Select(u => new UploadInfo(u.Key, u.UploadId, ToOffset(u.Initiated))).ToList();
+        var truncated = response.IsTruncated == true;
+        return new UploadListing(uploads, truncated, truncated ? response.NextKeyMarker : null, truncated ? response.NextUploadIdMarker : null);
+    }
+
     public async Task CheckHealthAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -15,6 +15,19 @@ public sealed class S3StoreOptions
 
     public string? Bucket { get; set; }
 
+    /// <summary>More buckets the S3 endpoint exposes: the name clients use → the bucket's name on R2.
+    /// The gateway's default bucket is <see cref="Bucket"/> under <c>S3Api:Bucket</c>'s name.</summary>
+    public Dictionary<string, string> Buckets { get; set; } = [];
+
+    /// <summary>A copy for another bucket on the same server, with the same credentials.</summary>
+    public S3StoreOptions ForBucket(string bucket)
+    {
+        var copy = (S3StoreOptions)MemberwiseClone();
+        copy.Bucket = bucket;
+        copy.Buckets = [];
+        return copy;
+    }
+
     /// <summary>With <see cref="SecretAccessKey"/>; when both are unset the SDK's standard chain
     /// (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profile) is used.</summary>
     public string? AccessKeyId { get; set; }
@@ -65,6 +78,14 @@ public sealed class S3StoreOptionsValidator : IValidateOptions<S3StoreOptions>
         if (string.IsNullOrWhiteSpace(options.Bucket))
         {
             errors.Add("Set Storage:S3:Bucket to the name of the bucket to serve.");
+        }
+
+        foreach (var (exposed, target) in options.Buckets)
+        {
+            if (!BucketNames.IsValid(exposed) || string.IsNullOrWhiteSpace(target))
+            {
+                errors.Add($"Storage:S3:Buckets '{exposed}': the exposed name must be a valid bucket name (3-63 of a-z, 0-9, '-') and map to a bucket name on the server.");
+            }
         }
 
         if (string.IsNullOrEmpty(options.AccessKeyId) != string.IsNullOrEmpty(options.SecretAccessKey))

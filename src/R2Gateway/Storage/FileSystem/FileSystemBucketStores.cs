@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+
+namespace R2Gateway.Storage.FileSystem;
+
+/// <summary>
+/// The embedded store's buckets. The default bucket is the root itself (the layout of a one-bucket
+/// gateway, so its data stays where it was); every other bucket is a root of its own under
+/// <c>&lt;root&gt;/buckets/&lt;name&gt;/</c>, with its own index. Names pass <see cref="BucketNames"/>
+/// first, so no name is a path step. A bucket exists when its <c>bucket.json</c> does.
+/// </summary>
+public sealed class FileSystemBucketStores : BucketStoresBase
+{
+    private const string Marker = "bucket.json";
+    private readonly FileSystemObjectStore _default;
+    private readonly FileSystemStoreOptions _options;
+    private readonly IOptions<StorageOptions> _storage;
+    private readonly TimeProvider _clock;
+    private readonly ILoggerFactory _loggers;
+    private readonly string _root;
+    private readonly string _buckets;
+    private readonly ConcurrentDictionary<string, FileSystemObjectStore> _raw = new(StringComparer.Ordinal);
+
+    public FileSystemBucketStores(
+        string defaultBucket, FileSystemObjectStore defaultStore, IOptions<FileSystemStoreOptions> options, IOptions<StorageOptions> storage, TimeProvider clock,
+        ILoggerFactory loggers, IEnumerable<IObjectStoreDecorator> decorators)
+        : base(defaultBucket, decorators)
+    {
+        _default = defaultStore;
+        _options = options.Value;
+        _storage = storage;
+        _clock = clock;
+        _loggers = loggers;
+        _root = Path.GetFullPath(_options.Root);
+        _buckets = Path.Combine(_root, "buckets");
+    }
+
+    /// <summary>Every bucket's own store, for the sweeper.</summary>
+    public IEnumerable<FileSystemObjectStore> RawStores() =>
+        List().Select(b => b.Name == DefaultBucket ? _default : Raw(b.Name));
+
+    public override IReadOnlyList<BucketInfo> List()
+    {
+        var buckets = new List<BucketInfo> { new(DefaultBucket, Directory.GetCreationTimeUtc(_root)) };
+        if (Directory.Exists(_buckets))
+        {
+            foreach (var dir in Directory.EnumerateDirectories(_buckets))
+            {
+                var name = Path.GetFileName(dir);
+                if (name != DefaultBucket && BucketNames.IsValid(name) && File.Exists(Path.Combine(dir, Marker)))
+                {
+                    buckets.Add(new BucketInfo(name, BlobFile.ReadJson<BucketRecord>(Path.Combine(dir, Marker)).Created));
+                }
+            }
+        }
+
+        return buckets.OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
+    }
+
+    public override Task CreateAsync(string bucket, CancellationToken cancellationToken)
+    {
+        BucketNames.Validate(bucket);
+        if (Exists(bucket))
+        {
+            throw AlreadyOwned(bucket);
+        }
+
+        // Made whole in a staging directory, then renamed into place: it appears complete or not at all,
+        // and of two concurrent creates exactly one wins.
+        Directory.CreateDirectory(_buckets);
+        var staging = Path.Combine(_buckets, $".new-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+        Directory.CreateDirectory(staging);
+        BlobFile.WriteJson(Path.Combine(staging, Marker), new BucketRecord(_clock.GetUtcNow()));
+        try
+        {
+            Directory.Move(staging, Path.Combine(_buckets, bucket));
+        }
+        catch (IOException) when (Directory.Exists(Path.Combine(_buckets, bucket)))
+        {
+            Directory.Delete(staging, recursive: true);
+            throw AlreadyOwned(bucket);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override async Task DeleteAsync(string bucket, CancellationToken cancellationToken)
+    {
+        if (bucket == DefaultBucket)
+        {
+            throw new StoreException(StoreErrorCode.InvalidBucketState, $"'{bucket}' is the gateway's default bucket, which the Worker API serves; it cannot be deleted.");
+        }
+
+        var store = Find(bucket) ?? throw NoSuchBucket(bucket);
+        if ((await store.ListObjectsAsync(new ListRequest("", null, null, 1), cancellationToken)).Objects.Count > 0
+            || (await store.ListMultipartUploadsAsync(new UploadListRequest("", null, null, 1), cancellationToken)).Uploads.Count > 0)
+        {
+            throw new StoreException(StoreErrorCode.BucketNotEmpty, $"The bucket '{bucket}' holds objects or multipart uploads; delete and abort them first.");
+        }
+
+        // Renamed away first, so the bucket vanishes at once for everyone, then removed.
+        var doomed = Path.Combine(_buckets, $".deleted-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+        try
+        {
+            Directory.Move(Path.Combine(_buckets, bucket), doomed);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw NoSuchBucket(bucket);
+        }
+
+        _raw.TryRemove(bucket, out _);
+        Forget(bucket);
+        Directory.Delete(doomed, recursive: true);
+    }
+
+    protected override bool Exists(string bucket) =>
+        bucket == DefaultBucket || File.Exists(Path.Combine(_buckets, bucket, Marker));
+
+    protected override IObjectStore Open(string bucket) => bucket == DefaultBucket ? _default : Raw(bucket);
+
+    private FileSystemObjectStore Raw(string bucket) => _raw.GetOrAdd(bucket, name => new FileSystemObjectStore(
+        Options.Create(new FileSystemStoreOptions { Root = Path.Combine(_buckets, name), Fsync = _options.Fsync, SweepInterval = _options.SweepInterval }),
+        _storage, _clock, _loggers.CreateLogger<FileSystemObjectStore>()));
+
+    private sealed record BucketRecord(DateTimeOffset Created);
+}
