@@ -26,10 +26,10 @@ public sealed partial class S3Endpoint(
         {
             // The bucket is the raw path's first segment, decoded on its own: an encoded '/' ('%2F') in it
             // stays in the name (and fails the name rules) rather than moving the key.
-            var raw = ObjectKey.RawPath(context);
-            var slash = raw.IndexOf('/');
+            var raw = ObjectKey.RawPath(context); // "/<bucket>/<key>", still encoded
+            var slash = raw.IndexOf('/', 1);
             var bucket = ObjectKey.Decode(slash < 0 ? raw : raw[..slash]);
-            var key = slash < 0 ? "" : ObjectKey.Decode(raw[(slash + 1)..]);
+            var key = slash < 0 ? "" : ObjectKey.Decode(raw[slash..]);
             resource = key.Length == 0 ? "/" + bucket : $"/{bucket}/{key}";
             var target = bucket.Length == 0 ? S3Target.Service : key.Length == 0 ? S3Target.Bucket : S3Target.Key;
 

@@ -6,9 +6,10 @@ using R2Gateway.S3Api;
 namespace R2Gateway.FunctionalTests.S3Api;
 
 /// <summary>
-/// A gateway on the embedded store with two tokens made by the real <c>token create --json</c>:
-/// "all" (every key: read, write, delete) and "scoped" (allowed/ only: read, write), and the
-/// environment real S3 clients need to reach its S3 endpoint.
+/// A gateway on the embedded store with tokens made by the real <c>token create --json</c>:
+/// "all" (every key of the default bucket: read, write, delete), "scoped" (allowed/ only: read, write),
+/// "owner" (every bucket: read, write, delete) and "team-a" (only the bucket team-a: read, write, delete),
+/// and the environment real S3 clients need to reach its S3 endpoint.
 /// </summary>
 public sealed class S3GatewayFixture : IAsyncLifetime, IDisposable
 {
@@ -21,6 +22,13 @@ public sealed class S3GatewayFixture : IAsyncLifetime, IDisposable
 
     public (string AccessKeyId, string Secret) Scoped { get; private set; }
 
+    public (string AccessKeyId, string Secret) Owner { get; private set; }
+
+    public (string AccessKeyId, string Secret) TeamA { get; private set; }
+
+    /// <summary>The bearer tokens, by token name, for the Worker API.</summary>
+    public Dictionary<string, string> BearerTokens { get; } = [];
+
     public string Endpoint { get; private set; } = "";
 
     public string Root => _root.Path;
@@ -30,8 +38,10 @@ public sealed class S3GatewayFixture : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         var settings = new Dictionary<string, string?>();
-        All = await CreateTokenAsync(settings, 0, "all", "", "read", "write", "delete");
-        Scoped = await CreateTokenAsync(settings, 1, "scoped", "allowed/", "read", "write");
+        All = await CreateTokenAsync(settings, 0, "all", "", [], "read", "write", "delete");
+        Scoped = await CreateTokenAsync(settings, 1, "scoped", "allowed/", [], "read", "write");
+        Owner = await CreateTokenAsync(settings, 2, "owner", "", ["*"], "read", "write", "delete");
+        TeamA = await CreateTokenAsync(settings, 3, "team-a", "", ["team-a"], "read", "write", "delete");
         _gateway = FileSystemGateway.OnRoot(_root.Path, settings);
         Endpoint = _gateway.Services.GetRequiredService<S3ApiServer>().Addresses.Single();
     }
@@ -71,16 +81,30 @@ public sealed class S3GatewayFixture : IAsyncLifetime, IDisposable
         ProcessRunner.RunAsync("aws", ["--endpoint-url", Endpoint, .. args], _root.Path, ClientEnvironment(key, secret), TimeSpan.FromMinutes(3));
 
     /// <summary>Runs <c>token create --json</c> as a user would, against the same data root, and adds its config entry.</summary>
-    private async Task<(string, string)> CreateTokenAsync(Dictionary<string, string?> settings, int index, string name, string prefix, params string[] rights)
+    private async Task<(string, string)> CreateTokenAsync(Dictionary<string, string?> settings, int index, string name, string prefix, string[] buckets, params string[] rights)
+    {
+        var (accessKeyId, secret, token) = await CreateTokenAsync(_root.Path, settings, index, name, prefix, buckets, rights);
+        BearerTokens[name] = token;
+        return (accessKeyId, secret);
+    }
+
+    /// <summary>Runs <c>token create --json</c> with its key ring in <paramref name="root"/>/keys and adds the entry to <paramref name="settings"/>.</summary>
+    public static async Task<(string AccessKeyId, string Secret, string Token)> CreateTokenAsync(
+        string root, Dictionary<string, string?> settings, int index, string name, string prefix, string[] buckets, params string[] rights)
     {
         var args = new List<string> { typeof(Program).Assembly.Location, "token", "create", "--name", name, "--prefix", prefix };
+        foreach (var bucket in buckets)
+        {
+            args.AddRange(["--bucket", bucket]);
+        }
+
         foreach (var right in rights)
         {
             args.AddRange(["--can", right]);
         }
 
-        args.AddRange(["--json", $"--Storage:FileSystem:Root={_root.Path}"]);
-        var (exit, output) = await ProcessRunner.RunAsync("dotnet", args, _root.Path);
+        args.AddRange(["--json", $"--Storage:FileSystem:Root={root}"]);
+        var (exit, output) = await ProcessRunner.RunAsync("dotnet", args, root);
         exit.Should().Be(0, output);
         var created = JsonNode.Parse(output[output.IndexOf("{\n", StringComparison.Ordinal)..])!.AsObject();
         var config = created["config"]!.AsObject();
@@ -90,11 +114,19 @@ public sealed class S3GatewayFixture : IAsyncLifetime, IDisposable
         settings[$"Auth:Tokens:{index}:Prefixes:0"] = prefix;
         settings[$"Auth:Tokens:{index}:AccessKeyId"] = config["AccessKeyId"]!.GetValue<string>();
         settings[$"Auth:Tokens:{index}:SecretAccessKey"] = config["SecretAccessKey"]!.GetValue<string>();
+        var configured = config["Buckets"]?.AsArray().Select(b => b!.GetValue<string>()).ToArray() ?? [];
+        configured.Should().Equal(buckets);
+        for (var i = 0; i < configured.Length; i++)
+        {
+            settings[$"Auth:Tokens:{index}:Buckets:{i}"] = configured[i];
+        }
+
+
         for (var i = 0; i < rights.Length; i++)
         {
             settings[$"Auth:Tokens:{index}:Can:{i}"] = rights[i];
         }
 
-        return (created["accessKeyId"]!.GetValue<string>(), created["secretAccessKey"]!.GetValue<string>());
+        return (created["accessKeyId"]!.GetValue<string>(), created["secretAccessKey"]!.GetValue<string>(), created["token"]!.GetValue<string>());
     }
 }
