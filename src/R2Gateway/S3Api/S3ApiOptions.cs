@@ -8,7 +8,8 @@ public sealed class S3ApiOptions
     /// <summary>Where the S3 endpoint listens, separated by ';'. Empty turns it off.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:8788";
 
-    /// <summary>The one bucket the endpoint serves: the store's bucket under this name.</summary>
+    /// <summary>The default bucket's name on the endpoint: the Worker API's bucket (the filesystem root,
+    /// or Storage:S3:Bucket). Other buckets are made by CreateBucket or configured (Storage:S3:Buckets).</summary>
     public string Bucket { get; set; } = "r2gateway";
 
     /// <summary>The Data Protection key ring that protects the S3 secrets in <c>Auth:Tokens</c>;

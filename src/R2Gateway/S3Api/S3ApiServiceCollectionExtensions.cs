@@ -11,8 +11,8 @@ public static class S3ApiServiceCollectionExtensions
     public static IServiceCollection AddS3Api(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<S3ApiOptions>().BindConfiguration(S3ApiOptions.Section)
-            .Validate(o => o.Bucket.Length is >= 3 and <= 63 && o.Bucket.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'),
-                "S3Api:Bucket must be 3 to 63 lower-case letters, digits or '-'.")
+            .Validate(o => Storage.BucketNames.IsValid(o.Bucket),
+                "S3Api:Bucket must be 3 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit.")
             .ValidateOnStart();
         services.AddDataProtection().SetApplicationName("R2Gateway").PersistKeysToFileSystem(new DirectoryInfo(KeysPath(configuration)));
         services.TryAddSingleton(TimeProvider.System);
