@@ -13,6 +13,7 @@ namespace R2Gateway.Storage.FileSystem;
 public sealed class FileSystemBucketStores : BucketStoresBase
 {
     private const string Marker = "bucket.json";
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
     private readonly FileSystemObjectStore _default;
     private readonly FileSystemStoreOptions _options;
     private readonly IOptions<StorageOptions> _storage;
@@ -58,31 +59,21 @@ public sealed class FileSystemBucketStores : BucketStoresBase
         return buckets.OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
     }
 
-    public override Task CreateAsync(string bucket, CancellationToken cancellationToken)
+    public override async Task CreateAsync(string bucket, CancellationToken cancellationToken)
     {
         BucketNames.Validate(bucket);
+        Directory.CreateDirectory(_buckets);
+        using var locked = await FileLock.AcquireAsync(LockPath, LockTimeout, cancellationToken);
         if (Exists(bucket))
         {
             throw AlreadyOwned(bucket);
         }
 
-        // Made whole in a staging directory, then renamed into place: it appears complete or not at all,
-        // and of two concurrent creates exactly one wins.
-        Directory.CreateDirectory(_buckets);
+        // Made whole in a staging directory, then renamed into place: it appears complete or not at all.
         var staging = Path.Combine(_buckets, $".new-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
         Directory.CreateDirectory(staging);
         BlobFile.WriteJson(Path.Combine(staging, Marker), new BucketRecord(_clock.GetUtcNow()));
-        try
-        {
-            Directory.Move(staging, Path.Combine(_buckets, bucket));
-        }
-        catch (IOException) when (Directory.Exists(Path.Combine(_buckets, bucket)))
-        {
-            Directory.Delete(staging, recursive: true);
-            throw AlreadyOwned(bucket);
-        }
-
-        return Task.CompletedTask;
+        Directory.Move(staging, Path.Combine(_buckets, bucket));
     }
 
     public override async Task DeleteAsync(string bucket, CancellationToken cancellationToken)
@@ -92,22 +83,23 @@ public sealed class FileSystemBucketStores : BucketStoresBase
             throw new StoreException(StoreErrorCode.InvalidBucketState, $"'{bucket}' is the gateway's default bucket, which the Worker API serves; it cannot be deleted.");
         }
 
-        var store = Find(bucket) ?? throw NoSuchBucket(bucket);
-        if ((await store.ListObjectsAsync(new ListRequest("", null, null, 1), cancellationToken)).Objects.Count > 0
-            || (await store.ListMultipartUploadsAsync(new UploadListRequest("", null, null, 1), cancellationToken)).Uploads.Count > 0)
-        {
-            throw new StoreException(StoreErrorCode.BucketNotEmpty, $"The bucket '{bucket}' holds objects or multipart uploads; delete and abort them first.");
-        }
-
-        // Renamed away first, so the bucket vanishes at once for everyone, then removed.
-        var doomed = Path.Combine(_buckets, $".deleted-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
-        try
-        {
-            Directory.Move(Path.Combine(_buckets, bucket), doomed);
-        }
-        catch (DirectoryNotFoundException)
+        BucketNames.Validate(bucket);
+        Directory.CreateDirectory(_buckets);
+        using var locked = await FileLock.AcquireAsync(LockPath, LockTimeout, cancellationToken);
+        if (!Exists(bucket))
         {
             throw NoSuchBucket(bucket);
+        }
+
+        // Renamed away first, then checked: a write still in flight then fails (its directory is gone)
+        // rather than landing in a bucket about to be removed, so what the check sees is all there is.
+        var dir = Path.Combine(_buckets, bucket);
+        var doomed = Path.Combine(_buckets, $".deleting-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+        Directory.Move(dir, doomed);
+        if (!FileSystemObjectStore.IsEmptyRoot(doomed))
+        {
+            Directory.Move(doomed, dir);
+            throw new StoreException(StoreErrorCode.BucketNotEmpty, $"The bucket '{bucket}' holds objects or multipart uploads; delete and abort them first.");
         }
 
         _raw.TryRemove(bucket, out _);
@@ -123,6 +115,9 @@ public sealed class FileSystemBucketStores : BucketStoresBase
     private FileSystemObjectStore Raw(string bucket) => _raw.GetOrAdd(bucket, name => new FileSystemObjectStore(
         Options.Create(new FileSystemStoreOptions { Root = Path.Combine(_buckets, name), Fsync = _options.Fsync, SweepInterval = _options.SweepInterval }),
         _storage, _clock, _loggers.CreateLogger<FileSystemObjectStore>()));
+
+    /// <summary>Serialises creating and deleting buckets, across processes sharing the root.</summary>
+    private string LockPath => Path.Combine(_buckets, ".lock");
 
     private sealed record BucketRecord(DateTimeOffset Created);
 }

@@ -335,6 +335,16 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         Reclaim(replaced);
     }
 
+    /// <summary>Whether the store at <paramref name="root"/> holds no object and no open upload, read from
+    /// the files themselves (not the index), so nothing committed can be missed.</summary>
+    internal static bool IsEmptyRoot(string root)
+    {
+        var objects = Path.Combine(root, "objects");
+        var uploads = Path.Combine(root, "uploads");
+        return !(Directory.Exists(objects) && Directory.EnumerateFiles(objects, "*", SearchOption.AllDirectories).Any(f => ObjectFileName().IsMatch(Path.GetFileName(f))))
+            && !(Directory.Exists(uploads) && Directory.EnumerateDirectories(uploads).Any(d => UploadIdFormat().IsMatch(Path.GetFileName(d))));
+    }
+
     /// <summary>Reads every open upload's record: uploads are few (they expire), so no index is kept for them.</summary>
     public Task<UploadListing> ListMultipartUploadsAsync(UploadListRequest request, CancellationToken cancellationToken)
     {
