@@ -46,8 +46,7 @@ public sealed partial class S3Endpoint(
                 store = buckets.Find(bucket);
                 if (store is null && operation.Name != "CreateBucket")
                 {
-                    // Told only to a caller who may use the bucket, so names are not probed.
-                    await AuthorizeBucketAsync(user, bucket, operation.Right);
+                    // As S3: 404 for a bucket that does not exist, 403 for one that exists but is not the caller's.
                     throw new S3Exception("NoSuchBucket", 404, "The specified bucket does not exist.");
                 }
             }
