@@ -51,7 +51,9 @@ public sealed class S3LimitsTests
     [Fact]
     public async Task An_upload_beyond_the_tokens_concurrent_uploads_is_SlowDown_until_the_one_in_flight_ends()
     {
-        using var s3 = await StartAsync(new() { ["Limits:ConcurrentUploadsPerToken"] = "1" });
+        // A long grace period: on a busy machine the boto3 runs below take longer than the default 10 s
+        // after which Kestrel would cut the slow body off (and free the slot).
+        using var s3 = await StartAsync(new() { ["Limits:ConcurrentUploadsPerToken"] = "1", ["Limits:BodyGracePeriod"] = "00:10:00" });
 
         (await new GatewayApi(s3.Gateway.Client).GetAsync("warm-up")).StatusCode.Should().Be(HttpStatusCode.NotFound);
 
