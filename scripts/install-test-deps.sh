@@ -14,6 +14,8 @@ command -v aws >/dev/null || need+=(awscli)
 dpkg -s python3-prometheus-client >/dev/null 2>&1 || need+=(python3-prometheus-client)
 # rclone as a third S3 client of the gateway's S3 endpoint.
 command -v rclone >/dev/null || need+=(rclone)
+# s3cmd as a fourth S3 client.
+command -v s3cmd >/dev/null || need+=(s3cmd)
 # A real S3 server for the S3 store's tests: Ceph radosgw on a throwaway one-node cluster.
 # Headless Chromium for the upload page's browser tests (driven by Playwright, no browser download).
 [ -x /usr/lib/chromium/chromium ] || need+=(chromium)
@@ -40,4 +42,12 @@ if ! cmp -s "$oracle/package-lock.json" "$oracle/node_modules/.r2gw-lock"; then
   echo "installing Miniflare (npm ci in $oracle)"
   (cd "$oracle" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   cp "$oracle/package-lock.json" "$oracle/node_modules/.r2gw-lock"
+fi
+
+# The AWS SDK for JavaScript v3 (client-s3, lib-storage) as an S3 client, pinned by its lock file.
+s3node="$(cd "$(dirname "$0")/.." && pwd)/tests/R2Gateway.FunctionalTests/S3Api/node"
+if ! cmp -s "$s3node/package-lock.json" "$s3node/node_modules/.r2gw-lock"; then
+  echo "installing the AWS SDK for JavaScript (npm ci in $s3node)"
+  (cd "$s3node" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$s3node/package-lock.json" "$s3node/node_modules/.r2gw-lock"
 fi

@@ -8,7 +8,10 @@ public sealed class EventingObjectStore(IObjectStore inner, IObjectEvents events
     public IObjectStore Inner => inner;
 
     public Task<ObjectInfo> PutObjectAsync(string key, Stream body, long? contentLength, PutOptions options, CancellationToken cancellationToken) =>
-        events.ObjectCreatedAsync(EventAction.PutObject, key, () => inner.PutObjectAsync(key, body, contentLength, options, cancellationToken), bucket: bucket);
+        ObjectCopy.Source is { } source
+            ? events.ObjectCreatedAsync(EventAction.CopyObject, key, () => inner.PutObjectAsync(key, body, contentLength, options, cancellationToken),
+                copySource: source, bucket: bucket)
+            : events.ObjectCreatedAsync(EventAction.PutObject, key, () => inner.PutObjectAsync(key, body, contentLength, options, cancellationToken), bucket: bucket);
 
     public Task<ObjectInfo> CompleteMultipartUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken) =>
         events.ObjectCreatedAsync(EventAction.CompleteMultipartUpload, key,
@@ -51,6 +54,31 @@ public sealed class EventingObjectStore(IObjectStore inner, IObjectEvents events
         catch (ArgumentException)
         {
             return null; // not hex: the store will refuse it
+        }
+    }
+}
+
+/// <summary>
+/// Marks the put made inside <see cref="RunAsync"/> as a copy (S3's CopyObject streams the source into
+/// a put), so the eventing store records R2's CopyObject event naming the source, wherever it sits
+/// among the store's decorators.
+/// </summary>
+public static class ObjectCopy
+{
+    private static readonly AsyncLocal<CopySource?> Current = new();
+
+    internal static CopySource? Source => Current.Value;
+
+    public static async Task<T> RunAsync<T>(CopySource source, Func<Task<T>> put)
+    {
+        Current.Value = source;
+        try
+        {
+            return await put();
+        }
+        finally
+        {
+            Current.Value = null;
         }
     }
 }

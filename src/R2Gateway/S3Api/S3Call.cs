@@ -117,15 +117,21 @@ public sealed class S3Call(
         return metadata;
     }
 
-    /// <summary>Echoes a verified checksum header, as S3 does.</summary>
-    public void EchoChecksum()
+    /// <summary>Echoes a verified checksum, as S3 does: the header's, or the trailer's as stored.</summary>
+    public void EchoChecksum(ObjectChecksum? stored = null)
     {
         foreach (var name in S3Checksum.Names)
         {
             if (Request.Headers.TryGetValue(S3Checksum.HeaderPrefix + name, out var value))
             {
                 Response.Headers[S3Checksum.HeaderPrefix + name] = value;
+                return;
             }
+        }
+
+        if (stored is not null && S3Payload.TrailerChecksum(Request) == stored.Algorithm)
+        {
+            Response.Headers[stored.HeaderName] = stored.Value;
         }
     }
 }

@@ -14,7 +14,8 @@ namespace R2Gateway.S3Api;
 /// the handler; every failure an S3 XML error with R2's status.
 /// </summary>
 public sealed partial class S3Endpoint(
-    IOptions<S3ApiOptions> options, IOptions<AuthOptions> auth, IBucketStores buckets, IAuthorizationService authorization, ILogger<S3Endpoint> logger)
+    IOptions<S3ApiOptions> options, IOptions<AuthOptions> auth, IBucketStores buckets, IAuthorizationService authorization,
+    GatewayRateLimiters limiters, ILogger<S3Endpoint> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -33,8 +34,20 @@ public sealed partial class S3Endpoint(
             resource = key.Length == 0 ? "/" + bucket : $"/{bucket}/{key}";
             var target = bucket.Length == 0 ? S3Target.Service : key.Length == 0 ? S3Target.Bucket : S3Target.Key;
 
-            var (user, signing) = await AuthenticateAsync(context);
+            (System.Security.Claims.ClaimsPrincipal? User, S3Signing? Signing) authenticated;
+            try
+            {
+                authenticated = await AuthenticateAsync(context);
+            }
+            catch (S3Exception)
+            {
+                Admit(limiters.Requests, context).Dispose(); // refused signatures count against the client's address
+                throw;
+            }
+
+            var (user, signing) = authenticated;
             who = user?.Identity?.Name ?? who;
+            using var admitted = Admit(limiters.Requests, context);
             operation = S3OperationTable.Find(context.Request, target)
                 ?? throw (target == S3Target.Key && context.Request.Method is not ("GET" or "HEAD" or "PUT" or "POST" or "DELETE")
                     ? new S3Exception("MethodNotAllowed", 405, "The specified method is not allowed against this resource.")
@@ -62,6 +75,7 @@ public sealed partial class S3Endpoint(
                 await AuthorizeBucketAsync(user, bucket, operation.Name is "CreateBucket" or "DeleteBucket" ? Right.Write : null);
             }
 
+            using var upload = S3OperationTable.IsUpload(operation) ? Admit(limiters.Uploads, context) : null;
             await operation.Handler(call);
         }
         catch (Exception e) when (context.RequestAborted.IsCancellationRequested || e is ConnectionResetException)
@@ -95,6 +109,21 @@ public sealed partial class S3Endpoint(
         {
             throw S3Exception.AccessDenied($"Token '{user.Identity?.Name}' may not use the bucket '{bucket}'.");
         }
+    }
+
+    /// <summary>The Worker API's per-token limits, from the same limiters, answered as S3 and R2 do:
+    /// 503 SlowDown (with Retry-After), which every S3 client backs off and retries.</summary>
+    private static System.Threading.RateLimiting.RateLimitLease Admit(System.Threading.RateLimiting.PartitionedRateLimiter<string> limiter, HttpContext context)
+    {
+        var lease = limiter.AttemptAcquire(GatewayRateLimiters.Caller(context));
+        if (!lease.IsAcquired)
+        {
+            var retryAfter = GatewayRateLimiters.RetryAfterSeconds(lease);
+            lease.Dispose();
+            throw S3Exception.SlowDown(retryAfter);
+        }
+
+        return lease;
     }
 
     /// <summary>With tokens configured every request must carry a valid SigV4 signature. Without

@@ -31,7 +31,7 @@ public static class S3Multipart
         var part = await call.Store.UploadPartAsync(call.Key, uploadId, number, body, length, S3Objects.ContentMd5(call.Request),
             Http.ObjectHttpMetadata.ChecksumFromRequest(call.Request), call.Aborted);
         call.Response.Headers.ETag = Etags.Quote(part.ETag);
-        call.EchoChecksum();
+        call.EchoChecksum(part.Checksum);
     }
 
     /// <summary>A part copied from an object (in any bucket the caller may read), optionally a byte range of it; streamed.</summary>

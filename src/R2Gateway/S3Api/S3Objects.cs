@@ -1,4 +1,5 @@
 using R2Gateway.Actions;
+using R2Gateway.Events;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using R2Gateway.Http;
@@ -32,10 +33,10 @@ public static class S3Objects
         var (body, length) = call.OpenBody(MaxPut(call), "A single PutObject");
         var options = new PutOptions(S3Call.MetadataFrom(request), IfNoneMatchAny: ifNoneMatch.Length > 0,
             IfMatch: ifMatch.Length == 0 ? null : ifMatch == "*" ? "*" : Etags.Normalize(ifMatch), ContentMd5: ContentMd5(request),
-            Checksum: ObjectHttpMetadata.ChecksumFromRequest(request));
+            Checksum: ObjectHttpMetadata.ChecksumFromRequest(request), ComputeChecksum: S3Payload.TrailerChecksum(request));
         var info = await call.Store.PutObjectAsync(call.Key, body, length, options, call.Aborted);
         call.Response.Headers.ETag = Etags.Quote(info.ETag);
-        call.EchoChecksum();
+        call.EchoChecksum(info.Checksum);
     }
 
     /// <summary>GET and HEAD. Range and the conditional headers are answered by ASP.NET Core's file
@@ -171,7 +172,8 @@ public static class S3Objects
         var metadata = replace ? S3Call.MetadataFrom(call.Request) : source.Info.Metadata;
         // The copy keeps a whole-object checksum (checked again as it streams); a composite one cannot be.
         var checksum = source.Info.Checksum is { } c && Checksums.TryDecode(c.Algorithm, c.Value) is not null ? c : null;
-        var info = await call.Store.PutObjectAsync(call.Key, source.Content, source.Info.Size, new PutOptions(metadata, Checksum: checksum), call.Aborted);
+        var info = await ObjectCopy.RunAsync(new CopySource(sourceBucket, sourceKey),
+            () => call.Store.PutObjectAsync(call.Key, source.Content, source.Info.Size, new PutOptions(metadata, Checksum: checksum), call.Aborted));
         await S3Xml.WriteAsync(call.Context, "CopyObjectResult", w =>
         {
             w.WriteElementString("LastModified", S3Xml.Timestamp(info.LastModified));

@@ -57,6 +57,11 @@ public static class S3OperationTable
         "accelerate", "analytics", "inventory", "metrics", "ownershipControls", "publicAccessBlock", "intelligent-tiering", "attributes",
     ];
 
+    /// <summary>Operations that bring an object's bytes in: under the token's concurrent-upload limit,
+    /// as the Worker API's puts and part uploads are.</summary>
+    public static bool IsUpload(S3Operation operation) =>
+        operation.Name is "PutObject" or "UploadPart" or "CopyObject" or "UploadPartCopy";
+
     public static S3Operation? Find(HttpRequest request, S3Target target)
     {
         if (Unsupported.Any(request.Query.ContainsKey))

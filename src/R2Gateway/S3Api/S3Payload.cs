@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using R2Gateway.Storage;
 
 namespace R2Gateway.S3Api;
 
@@ -35,15 +36,7 @@ public static class S3Payload
                 throw new S3Exception("MissingContentLength", 411, "An aws-chunked body needs x-amz-decoded-content-length.");
             }
 
-            var trailer = request.Headers["x-amz-trailer"].ToString().Trim().ToLowerInvariant();
-            S3Checksum? checksum = null;
-            if (trailer.Length > 0)
-            {
-                checksum = trailer.StartsWith(S3Checksum.HeaderPrefix, StringComparison.Ordinal)
-                    ? S3Checksum.Create(trailer[S3Checksum.HeaderPrefix.Length..])
-                    : throw S3Exception.InvalidArgument($"The trailer '{trailer}' is not supported; only x-amz-checksum-*.");
-            }
-
+            var checksum = TrailerChecksum(request) is { } algorithm ? S3Checksum.Create(Checksums.Name(algorithm)) : null;
             var signedChunks = declared != StreamingUnsignedTrailer;
             return (new AwsChunkedStream(request.Body, signedChunks ? signing : null, signedChunks, declared == StreamingSignedTrailer ? signing : null,
                 checksum, header, decoded), decoded);
@@ -66,6 +59,21 @@ public static class S3Payload
         return sha256 is null && header is null
             ? (request.Body, request.ContentLength)
             : (new VerifyingStream(request.Body, request.ContentLength, sha256, header), request.ContentLength);
+    }
+
+    /// <summary>The checksum an aws-chunked body announces in <c>x-amz-trailer</c>, if any.</summary>
+    public static ChecksumAlgorithm? TrailerChecksum(HttpRequest request)
+    {
+        var trailer = request.Headers["x-amz-trailer"].ToString().Trim();
+        if (trailer.Length == 0 || !request.Headers["x-amz-content-sha256"].ToString().StartsWith("STREAMING-", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return trailer.StartsWith(S3Checksum.HeaderPrefix, StringComparison.OrdinalIgnoreCase)
+            && Checksums.TryParse(trailer[S3Checksum.HeaderPrefix.Length..], out var algorithm)
+                ? algorithm
+                : throw S3Exception.InvalidArgument($"The trailer '{trailer}' is not supported; only {string.Join(", ", S3Checksum.Names.Select(n => S3Checksum.HeaderPrefix + n))}.");
     }
 
     /// <summary>A small body read whole (XML documents), reading to its end so every check runs.</summary>

@@ -10,6 +10,13 @@ public sealed class S3Exception(string code, int status, string message) : Excep
 
     public int Status { get; } = status;
 
+    /// <summary>Sent as Retry-After (a refused request's wait, in seconds).</summary>
+    public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>What S3 and R2 answer a client over its request rate.</summary>
+    public static S3Exception SlowDown(int retryAfterSeconds) =>
+        new("SlowDown", 503, $"Please reduce your request rate; retry after {retryAfterSeconds} s.") { RetryAfterSeconds = retryAfterSeconds };
+
     public static S3Exception InvalidArgument(string message) => new("InvalidArgument", 400, message);
 
     public static S3Exception InvalidRequest(string message) => new("InvalidRequest", 400, message);
@@ -58,6 +65,11 @@ public static class S3Xml
         response.Clear();
         response.StatusCode = error.Status;
         response.Headers["x-amz-request-id"] = RequestId(context);
+        if (error.RetryAfterSeconds is { } retryAfter)
+        {
+            response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (HttpMethods.IsHead(context.Request.Method))
         {
             return; // HEAD answers carry no body, so clients read the status alone

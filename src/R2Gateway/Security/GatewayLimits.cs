@@ -45,27 +45,17 @@ public static class GatewayLimits
             // with hundreds of uploads in flight that, not the data, would be the gateway's memory.
             k.Limits.MaxRequestBufferSize = 256 * 1024;
         });
+        services.AddSingleton<GatewayRateLimiters>();
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = RejectAsync;
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                limits.RequestsPerWindow <= 0 || !context.Request.AddressesObject() // health checks and the page are never limited
-                    ? RateLimitPartition.GetNoLimiter("unlimited")
-                    : RateLimitPartition.GetFixedWindowLimiter(Caller(context), _ => new FixedWindowRateLimiterOptions
-                    {
-                        PermitLimit = limits.RequestsPerWindow,
-                        Window = limits.Window,
-                        QueueLimit = 0,
-                    }));
-            o.AddPolicy(UploadsPolicy, context =>
-                limits.ConcurrentUploadsPerToken <= 0
-                    ? RateLimitPartition.GetNoLimiter("unlimited")
-                    : RateLimitPartition.GetConcurrencyLimiter(Caller(context), _ => new ConcurrencyLimiterOptions
-                    {
-                        PermitLimit = limits.ConcurrentUploadsPerToken,
-                        QueueLimit = 0,
-                    }));
+        });
+        services.AddOptions<RateLimiterOptions>().Configure<GatewayRateLimiters>((o, shared) =>
+        {
+            // health checks and the page are never limited
+            o.GlobalLimiter = shared.Requests.WithTranslatedKey<HttpContext>(c => c.Request.AddressesObject() ? GatewayRateLimiters.Caller(c) : "", leaveOpen: true);
+            o.AddPolicy(UploadsPolicy, new SharedUploadsPolicy(shared));
         });
         return services;
     }
@@ -73,17 +63,84 @@ public static class GatewayLimits
     /// <summary>Puts part uploads and puts under the per-token concurrency limit.</summary>
     public static RouteHandlerBuilder LimitConcurrentUploads(this RouteHandlerBuilder endpoint) => endpoint.RequireRateLimiting(UploadsPolicy);
 
+    private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    {
+        var retryAfter = GatewayRateLimiters.RetryAfterSeconds(rejected.Lease);
+        rejected.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await ContractErrors.Problem(StatusCodes.Status429TooManyRequests, "SlowDown",
+            $"Too many requests from this client; retry after {retryAfter} s.").ExecuteAsync(rejected.HttpContext);
+    }
+
+    /// <summary>The rate limiting middleware keeps its own limiter per policy; this one hands it views of
+    /// the shared limiter instead, so a token's uploads count once whichever API they come through.</summary>
+    private sealed class SharedUploadsPolicy(GatewayRateLimiters shared) : IRateLimiterPolicy<string>
+    {
+        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
+
+        public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
+            RateLimitPartition.Get(GatewayRateLimiters.Caller(httpContext), caller => new View(shared.Uploads, caller));
+
+        private sealed class View(PartitionedRateLimiter<string> inner, string caller) : RateLimiter
+        {
+            // Holds no state of its own: the middleware may drop it whenever it likes.
+            public override TimeSpan? IdleDuration => TimeSpan.MaxValue;
+
+            public override RateLimiterStatistics? GetStatistics() => inner.GetStatistics(caller);
+
+            protected override RateLimitLease AttemptAcquireCore(int permitCount) => inner.AttemptAcquire(caller, permitCount);
+
+            protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
+                inner.AcquireAsync(caller, permitCount, cancellationToken);
+        }
+    }
+}
+
+/// <summary>
+/// The per-caller limiters (<see cref="LimitOptions"/>), one instance for the whole process: the
+/// Worker API's middleware and the S3 endpoint draw on the same budget for the same token.
+/// </summary>
+public sealed class GatewayRateLimiters : IDisposable
+{
+    public GatewayRateLimiters(Microsoft.Extensions.Options.IOptions<LimitOptions> options)
+    {
+        var limits = options.Value;
+        Requests = PartitionedRateLimiter.Create<string, string>(caller =>
+            limits.RequestsPerWindow <= 0 || caller.Length == 0
+                ? RateLimitPartition.GetNoLimiter("")
+                : RateLimitPartition.GetFixedWindowLimiter(caller, _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = limits.RequestsPerWindow,
+                    Window = limits.Window,
+                    QueueLimit = 0,
+                }));
+        Uploads = PartitionedRateLimiter.Create<string, string>(caller =>
+            limits.ConcurrentUploadsPerToken <= 0
+                ? RateLimitPartition.GetNoLimiter("")
+                : RateLimitPartition.GetConcurrencyLimiter(caller, _ => new ConcurrencyLimiterOptions
+                {
+                    PermitLimit = limits.ConcurrentUploadsPerToken,
+                    QueueLimit = 0,
+                }));
+    }
+
+    /// <summary>Requests per caller per window; the empty caller is never limited.</summary>
+    public PartitionedRateLimiter<string> Requests { get; }
+
+    /// <summary>Puts and part uploads in flight per caller.</summary>
+    public PartitionedRateLimiter<string> Uploads { get; }
+
     /// <summary>A token, or the client's address (no token, or a presigned URL, which names no token).</summary>
-    private static string Caller(HttpContext context) =>
+    public static string Caller(HttpContext context) =>
         context.User.Identity is { Name: { } name, AuthenticationType: not PresignedUrlAuthenticationHandler.SchemeName }
             ? $"token:{name}"
             : $"ip:{context.Connection.RemoteIpAddress}";
 
-    private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    public static int RetryAfterSeconds(RateLimitLease lease) =>
+        Math.Max(1, (int)Math.Ceiling((lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1)).TotalSeconds));
+
+    public void Dispose()
     {
-        var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-        rejected.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await ContractErrors.Problem(StatusCodes.Status429TooManyRequests, "SlowDown",
-            $"Too many requests from this client; retry after {rejected.HttpContext.Response.Headers.RetryAfter} s.").ExecuteAsync(rejected.HttpContext);
+        Requests.Dispose();
+        Uploads.Dispose();
     }
 }

@@ -81,12 +81,16 @@ public sealed record PartListing(IReadOnlyList<PartInfo> Parts, bool IsTruncated
 /// <param name="IfMatch">Write only when the current object has this unquoted etag (or, for <c>*</c>, exists).</param>
 /// <param name="ContentMd5">Base64 MD5 the body must have (Content-MD5).</param>
 /// <param name="Checksum">An <c>x-amz-checksum-*</c> the body must have; the object keeps it.</param>
+/// <param name="ComputeChecksum">An algorithm whose checksum the store computes and keeps when no
+/// <paramref name="Checksum"/> is given: S3's trailing checksums, whose value the caller checks only
+/// at the end of the body.</param>
 public sealed record PutOptions(
     ObjectMetadata Metadata,
     bool IfNoneMatchAny = false,
     string? IfMatch = null,
     byte[]? ContentMd5 = null,
-    ObjectChecksum? Checksum = null);
+    ObjectChecksum? Checksum = null,
+    ChecksumAlgorithm? ComputeChecksum = null);
 
 public sealed class StoredObject(ObjectInfo info, Stream content) : IAsyncDisposable
 {

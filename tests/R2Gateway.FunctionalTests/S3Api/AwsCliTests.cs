@@ -123,6 +123,39 @@ public sealed class AwsCliTests(S3GatewayFixture s3) : IClassFixture<S3GatewayFi
     }
 
     [Fact]
+    public async Task Sync_uploads_a_tree_then_only_what_changed_and_deletes_with_delete()
+    {
+        var tree = Directory.CreateDirectory(Path.Combine(s3.Root, $"sync-{Guid.NewGuid():N}")).FullName;
+        Directory.CreateDirectory(Path.Combine(tree, "sub"));
+        await File.WriteAllTextAsync(Path.Combine(tree, "a.txt"), "alpha");
+        await File.WriteAllTextAsync(Path.Combine(tree, "gone.txt"), "to be deleted");
+        await File.WriteAllBytesAsync(Path.Combine(tree, "sub", "big.bin"), RandomBytes(9 * MiB));
+        var target = $"s3://{B}/sync/{Guid.NewGuid():N}";
+
+        var (exit, output) = await s3.AwsAsync(s3.All, "s3", "sync", tree, target, "--no-progress");
+        exit.Should().Be(0, output);
+        Uploads(output).Should().BeEquivalentTo("a.txt", "gone.txt", "sub/big.bin");
+
+        (exit, output) = await s3.AwsAsync(s3.All, "s3", "sync", tree, target, "--no-progress");
+        exit.Should().Be(0, output);
+        Uploads(output).Should().BeEmpty("nothing changed");
+
+        await File.WriteAllTextAsync(Path.Combine(tree, "a.txt"), "alpha, changed");
+        File.Delete(Path.Combine(tree, "gone.txt"));
+        (exit, output) = await s3.AwsAsync(s3.All, "s3", "sync", tree, target, "--no-progress", "--delete");
+        exit.Should().Be(0, output);
+        Uploads(output).Should().Equal("a.txt");
+        output.Should().Contain($"delete: {target}/gone.txt");
+
+        var listed = await AwsJsonAsync("s3api", "list-objects-v2", "--bucket", B, "--prefix", target[(B.Length + 6)..] + "/");
+        listed["Contents"]!.AsArray().Select(c => (c!["Key"]!.GetValue<string>()[(target.Length - B.Length - 5)..], c["Size"]!.GetValue<long>()))
+            .Should().BeEquivalentTo([("a.txt", 14L), ("sub/big.bin", 9L * MiB)]);
+
+        IEnumerable<string> Uploads(string log) => log.Split('\n').Where(l => l.StartsWith("upload: ", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf(" to ", StringComparison.Ordinal) + 4 + target.Length + 1)..].Trim()).ToList();
+    }
+
+    [Fact]
     public async Task Unequal_part_sizes_are_refused_as_R2_refuses_them()
     {
         var key = $"mpu/{Guid.NewGuid():N}";

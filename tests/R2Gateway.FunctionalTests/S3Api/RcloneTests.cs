@@ -24,17 +24,5 @@ public sealed class RcloneTests(S3GatewayFixture s3) : IClassFixture<S3GatewayFi
         output.Should().Contain("small.txt").And.Contain("sub dir/big.bin");
     }
 
-    private Task<(int ExitCode, string Output)> RcloneAsync(params string[] args)
-    {
-        var env = s3.ClientEnvironment(s3.All);
-        env["RCLONE_CONFIG"] = Path.Combine(s3.Root, "no-rclone.conf");
-        env["RCLONE_CONFIG_GW_TYPE"] = "s3";
-        env["RCLONE_CONFIG_GW_PROVIDER"] = "Cloudflare";
-        env["RCLONE_CONFIG_GW_ACCESS_KEY_ID"] = s3.All.AccessKeyId;
-        env["RCLONE_CONFIG_GW_SECRET_ACCESS_KEY"] = s3.All.Secret;
-        env["RCLONE_CONFIG_GW_ENDPOINT"] = s3.Endpoint;
-        env["RCLONE_CONFIG_GW_REGION"] = "auto";
-        // rclone's S3 backend refuses any AWS_CA_BUNDLE (set on some machines) for a custom http transport.
-        return ProcessRunner.RunAsync("env", ["-u", "AWS_CA_BUNDLE", "rclone", .. args], s3.Root, env, TimeSpan.FromMinutes(3));
-    }
+    private Task<(int ExitCode, string Output)> RcloneAsync(params string[] args) => s3.RcloneAsync(args);
 }

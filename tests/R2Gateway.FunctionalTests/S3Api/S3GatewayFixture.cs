@@ -29,6 +29,12 @@ public sealed class S3GatewayFixture : IAsyncLifetime, IDisposable
     /// <summary>The bearer tokens, by token name, for the Worker API.</summary>
     public Dictionary<string, string> BearerTokens { get; } = [];
 
+    /// <summary>The "all" token's bearer token, for the Worker API.</summary>
+    public string AllBearer => BearerTokens["all"];
+
+    /// <summary>More gateway configuration (limits, webhooks, an S3 store), set before <see cref="InitializeAsync"/>.</summary>
+    public Dictionary<string, string?> ExtraSettings { get; init; } = [];
+
     public string Endpoint { get; private set; } = "";
 
     public string Root => _root.Path;
@@ -37,7 +43,7 @@ public sealed class S3GatewayFixture : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        var settings = new Dictionary<string, string?>();
+        var settings = new Dictionary<string, string?>(ExtraSettings);
         All = await CreateTokenAsync(settings, 0, "all", "", [], "read", "write", "delete");
         Scoped = await CreateTokenAsync(settings, 1, "scoped", "allowed/", [], "read", "write");
         Owner = await CreateTokenAsync(settings, 2, "owner", "", ["*"], "read", "write", "delete");
@@ -79,6 +85,21 @@ public sealed class S3GatewayFixture : IAsyncLifetime, IDisposable
 
     public Task<(int ExitCode, string Output)> AwsWithSecretAsync((string, string) key, string? secret, params string[] args) =>
         ProcessRunner.RunAsync("aws", ["--endpoint-url", Endpoint, .. args], _root.Path, ClientEnvironment(key, secret), TimeSpan.FromMinutes(3));
+
+    /// <summary>rclone's S3 backend configured by environment alone, as the README shows (remote "gw").</summary>
+    public Task<(int ExitCode, string Output)> RcloneAsync(params string[] args)
+    {
+        var env = ClientEnvironment(All);
+        env["RCLONE_CONFIG"] = Path.Combine(_root.Path, "no-rclone.conf");
+        env["RCLONE_CONFIG_GW_TYPE"] = "s3";
+        env["RCLONE_CONFIG_GW_PROVIDER"] = "Cloudflare";
+        env["RCLONE_CONFIG_GW_ACCESS_KEY_ID"] = All.AccessKeyId;
+        env["RCLONE_CONFIG_GW_SECRET_ACCESS_KEY"] = All.Secret;
+        env["RCLONE_CONFIG_GW_ENDPOINT"] = Endpoint;
+        env["RCLONE_CONFIG_GW_REGION"] = "auto";
+        // rclone's S3 backend refuses any AWS_CA_BUNDLE (set on some machines) for a custom http transport.
+        return ProcessRunner.RunAsync("env", ["-u", "AWS_CA_BUNDLE", "rclone", .. args], _root.Path, env, TimeSpan.FromMinutes(3));
+    }
 
     /// <summary>Runs <c>token create --json</c> as a user would, against the same data root, and adds its config entry.</summary>
     private async Task<(string, string)> CreateTokenAsync(Dictionary<string, string?> settings, int index, string name, string prefix, string[] buckets, params string[] rights)

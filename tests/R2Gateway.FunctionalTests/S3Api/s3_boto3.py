@@ -102,10 +102,39 @@ botocore.httpchecksum.urlparse = lambda u: real_urlparse(u.replace("http://", "h
 import botocore.auth
 botocore.auth.S3SigV4Auth._should_sha256_sign_payload = lambda self, request: False
 import io
+import zlib
+
+
+def crc32(b):
+    return zlib.crc32(b).to_bytes(4, "big")
+
+
 body = os.urandom(300 * 1024)
-s3.put_object(Bucket=bucket, Key=prefix + "trailer.bin", Body=io.BytesIO(body), ChecksumAlgorithm="CRC32")
-assert s3.get_object(Bucket=bucket, Key=prefix + "trailer.bin")["Body"].read() == body
+sent = []
+s3.meta.events.register("before-send.s3.*", lambda request, **_: sent.append(
+    {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}))
+put = s3.put_object(Bucket=bucket, Key=prefix + "trailer.bin", Body=io.BytesIO(body), ChecksumAlgorithm="CRC32")
+assert sent[-1].get("x-amz-trailer") == "x-amz-checksum-crc32", sent[-1]
+assert "x-amz-checksum-crc32" not in sent[-1], "the checksum must travel only in the trailer for this test"
+# The trailer's checksum is kept: PutObject echoes it, GET/HEAD with ChecksumMode=ENABLED return it.
+crc = base64.b64encode(crc32(body)).decode()
+assert put.get("ChecksumCRC32") == crc, put
+assert s3.head_object(Bucket=bucket, Key=prefix + "trailer.bin", ChecksumMode="ENABLED").get("ChecksumCRC32") == crc
+got = s3.get_object(Bucket=bucket, Key=prefix + "trailer.bin", ChecksumMode="ENABLED")
+assert got.get("ChecksumCRC32") == crc and got["Body"].read() == body
+for algorithm, field, digest in [("SHA1", "ChecksumSHA1", hashlib.sha1(body).digest()),
+                                 ("SHA256", "ChecksumSHA256", hashlib.sha256(body).digest())]:
+    s3.put_object(Bucket=bucket, Key=prefix + "trailer-" + algorithm, Body=io.BytesIO(body), ChecksumAlgorithm=algorithm)
+    stored = s3.head_object(Bucket=bucket, Key=prefix + "trailer-" + algorithm, ChecksumMode="ENABLED").get(field)
+    assert stored is not None, algorithm
+    assert digest is None or stored == base64.b64encode(digest).decode(), (algorithm, stored)
+# upload_fileobj with the default settings: s3transfer asks for CRC32 on CreateMultipartUpload and sends
+# each part's CRC32 in a trailer; the object gets S3's composite checksum of the parts.
 s3.upload_fileobj(io.BytesIO(data), bucket, prefix + "trailer-mpu.bin",
                   Config=TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024))
 assert s3.get_object(Bucket=bucket, Key=prefix + "trailer-mpu.bin")["Body"].read() == data
+step = 5 * 1024 * 1024
+composite = base64.b64encode(crc32(b"".join(crc32(data[i:i + step]) for i in range(0, len(data), step)))).decode() + "-3"
+head = s3.head_object(Bucket=bucket, Key=prefix + "trailer-mpu.bin", ChecksumMode="ENABLED")
+assert head.get("ChecksumCRC32") == composite, (head.get("ChecksumCRC32"), composite)
 print("OK")

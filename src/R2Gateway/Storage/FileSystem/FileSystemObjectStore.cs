@@ -223,7 +223,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     {
         // Refuse early when the answer is already known, so a large body is not streamed for nothing.
         CheckPreconditions(Current(key), options);
-        var (info, temp) = await WriteTempBlobAsync(body, MultipartRules.MaxPutSize, options.ContentMd5, options.Checksum, options.Checksum?.Algorithm,
+        var (info, temp) = await WriteTempBlobAsync(body, MultipartRules.MaxPutSize, options.ContentMd5, options.Checksum, options.Checksum?.Algorithm ?? options.ComputeChecksum,
             (size, etag, checksum) => new ObjectInfo(key, size, etag, _clock.GetUtcNow(), options.Metadata, checksum), cancellationToken);
         StoredRecord? replaced;
         try
