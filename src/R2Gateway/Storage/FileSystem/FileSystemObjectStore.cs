@@ -625,7 +625,8 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         try
         {
             await using var file = CreateTemp(temp);
-            var (size, md5, checksum) = await BlobFile.CopyHashingAsync(body, file, limit, algorithm, cancellationToken);
+            var (size, md5, checksum) = await BlobFile.CopyHashingAsync(body, file.SafeFileHandle, limit, algorithm, _options.Fsync, cancellationToken);
+            file.Position = size; // the data went in at offsets; the trailer follows it
             if (expectedMd5 is not null && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
             {
                 throw new StoreException(StoreErrorCode.BadDigest, "The Content-MD5 you sent does not match the MD5 of the body received.");
