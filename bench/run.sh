@@ -23,6 +23,7 @@
 #   BENCH_ROUNDS     interleaved rounds of the hot-path puts (default 3; medians are reported)
 #   BENCH_CONCURRENT_PARTS  concurrent 5 MiB parts for the RSS row (default 200)
 #   BENCH_WRK_SECS / BENCH_WRK_ROUNDS  wrk seconds per run (default 5) and interleaved rounds (default 2)
+#   BENCH_WRK_WARMUP seconds of each gateway warm-up run before the wrk rows (default 5; done twice per kind)
 #
 # Hot paths (issue 10), in the same run: md5sum, nginx WebDAV PUT and @tus/server 2.4.5 (bench/anchors/)
 # as anchors of the 1 GiB put with Fsync=false and true (CPU-s per GiB and peak RSS of each), 200
@@ -52,11 +53,11 @@ done
 
 # The hot-path anchors (issue 10): Debian's nginx and wrk, and @tus/server from bench/anchors/package-lock.json.
 if [[ "${BENCH_STORE:-filesystem}" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
-  if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+  if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null || ! command -v ab >/dev/null; then
     sudo=""; [[ "$(id -u)" == 0 ]] || sudo="sudo"
     # No system nginx may start on :80 while it is installed: policy-rc.d refuses every service start.
     [[ -e /usr/sbin/policy-rc.d ]] || printf '#!/bin/sh\nexit 101\n' | $sudo install -m 755 /dev/stdin /usr/sbin/policy-rc.d
-    $sudo apt-get install -y -qq nginx wrk >/dev/null || { $sudo apt-get update -qq && $sudo apt-get install -y -qq nginx wrk >/dev/null; }
+    $sudo apt-get install -y -qq nginx wrk apache2-utils >/dev/null || { $sudo apt-get update -qq && $sudo apt-get install -y -qq nginx wrk apache2-utils >/dev/null; }
   fi
   command -v node >/dev/null || { echo "bench: node (20.19 or newer) is required for the @tus/server anchor" >&2; exit 2; }
   [[ -d "$(dirname "${BASH_SOURCE[0]}")/anchors/node_modules/@tus/server" ]] ||
@@ -265,7 +266,7 @@ hot() { HOT+=("$1|$2|$3|$4|$5|$6|$7"); }
 WRK=()
 
 if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
-  for tool in nginx wrk node npm; do command -v "$tool" >/dev/null || die "'$tool' is missing (bench/run.sh installs it with apt; see above)"; done
+  for tool in nginx wrk ab node npm; do command -v "$tool" >/dev/null || die "'$tool' is missing (bench/run.sh installs it with apt; see above)"; done
   ROUNDS="${BENCH_ROUNDS:-3}"
   ANCHORS="$WORK/anchors"
   mkdir -p "$ANCHORS/www" "$ANCHORS/tus"
@@ -352,10 +353,16 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
   # 4 KiB GET / HEAD / PUT with wrk: the gateway (request log on, Fsync=false, no rate limit) against nginx.
   WRK_SECS="${BENCH_WRK_SECS:-5}"; WRK_ROUNDS="${BENCH_WRK_ROUNDS:-2}"
   head -c 4096 "$FILE" >"$ANCHORS/www/small"
-  printf 'wrk.method = "HEAD"\n' >"$ANCHORS/head.lua"
   export WRK_BODY="$ANCHORS/www/small"
   start_gateway --Storage:FileSystem:Fsync=false --Limits:RequestsPerWindow=0 --Limits:ConcurrentUploadsPerToken=0
   curl -sS --fail -o /dev/null -T "$ANCHORS/www/small" -H 'Content-Type: application/octet-stream' "$BASE/bench/small?action=put"
+  # The JIT's tiers settle only after thousands of requests (much longer on a loaded machine): warm every
+  # request kind up before anything is timed, so the rows compare steady states.
+  for _ in 1 2; do
+    wrk -t2 -c64 -d"${BENCH_WRK_WARMUP:-5}s" "$BASE/bench/small?action=get" >/dev/null
+    ab -i -k -c 64 -t "${BENCH_WRK_WARMUP:-5}" -n 100000000 "$BASE/bench/small?action=get" >/dev/null 2>&1
+    wrk -t2 -c64 -d"${BENCH_WRK_WARMUP:-5}s" -s "$REPO/bench/anchors/put.lua" "$BASE/bench/warm?action=put" >/dev/null
+  done
   # wrk_run <label> <url> [script]: req/s and p99 (ms), after a 1 s warm-up
   wrk_run() {
     local out args=(-t2 -c64 --latency)
@@ -366,10 +373,17 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
     awk -v l="$1" '/Requests\/sec/ { r = $2 } $1 == "99%" { v = $2; if (v ~ /us$/) { sub("us", "", v); v /= 1000 } else if (v ~ /ms$/) sub("ms", "", v); else { sub("s", "", v); v *= 1000 }; p = v }
       END { printf "%s|%s|%s\n", l, r, p }' <<<"$out"
   }
+  # ab_run <label> <url>: the same for HEAD, which wrk cannot time (its parser waits for a body after HEAD)
+  ab_run() {
+    local out
+    out="$(ab -i -k -c 64 -t "$WRK_SECS" -n 100000000 "$2" 2>&1)"
+    grep -q '^Failed requests: *0$' <<<"$out" && ! grep -q 'Non-2xx' <<<"$out" || die "ab $1: $(grep -E 'Failed|Non-2xx' <<<"$out")"
+    awk -v l="$1" '/^Requests per second/ { r = $4 } $1 == "99%" { p = $2 } END { printf "%s|%s|%s\n", l, r, p }' <<<"$out"
+  }
   for round in $(seq 1 "$WRK_ROUNDS"); do
     log "small requests: round $round of $WRK_ROUNDS"
     WRK+=("$(wrk_run nginx-get "$NGX/small")" "$(wrk_run gw-get "$BASE/bench/small?action=get")")
-    WRK+=("$(wrk_run nginx-head "$NGX/small" "$ANCHORS/head.lua")" "$(wrk_run gw-head "$BASE/bench/small?action=get" "$ANCHORS/head.lua")")
+    WRK+=("$(ab_run nginx-head "$NGX/small")" "$(ab_run gw-head "$BASE/bench/small?action=get")")
     WRK+=("$(wrk_run nginx-put "$NGX/put/small" "$REPO/bench/anchors/put.lua")" "$(wrk_run gw-put "$BASE/bench/small-put?action=put" "$REPO/bench/anchors/put.lua")")
   done
   stop_gateway
@@ -597,7 +611,7 @@ fi # BENCH_HOT_ONLY
   fi
   if ((${#WRK[@]})); then
     echo
-    echo "4 KiB requests, \`wrk -t2 -c64\` ${WRK_SECS} s × ${WRK_ROUNDS} interleaved rounds (median): the gateway (request log on, Fsync=false, no rate limit) against nginx (static file; WebDAV PUT)."
+    echo "4 KiB requests, 64 connections, ${WRK_SECS} s × ${WRK_ROUNDS} interleaved rounds (median): GET and PUT with \`wrk -t2 -c64\` (PUT to a new key each time), HEAD with \`ab -i -k -c64\`; the gateway (request log on, Fsync=false, no rate limit) against nginx (static file; WebDAV PUT)."
     echo
     echo "| request | nginx req/s | gateway req/s | × nginx | nginx p99 ms | gateway p99 ms | p99 × nginx |"
     echo "|---|---:|---:|---:|---:|---:|---:|"

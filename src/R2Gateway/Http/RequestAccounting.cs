@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using R2Gateway.Observability;
 
 namespace R2Gateway.Http;
@@ -11,9 +9,8 @@ public sealed partial class RequestAccounting(RequestDelegate next, ILogger<Requ
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        // Counted on the server's own pipe, which stays the body: the store reads its buffers without a copy.
-        var body = new CountingPipeReader(context.Request.BodyReader);
-        context.Request.Body = new Storage.PipeBodyStream(body);
+        var body = new CountingReadStream(context.Request.Body);
+        context.Request.Body = body;
         context.Features.Set(body);
         await next(context);
         var action = context.GetEndpoint()?.Metadata.GetMetadata<ObjectActionMetadata>();
@@ -39,7 +36,7 @@ public sealed partial class RequestAccounting(RequestDelegate next, ILogger<Requ
     }
 
     /// <summary>Body bytes the gateway read from this request so far.</summary>
-    public static long BytesIn(HttpContext context) => context.Features.Get<CountingPipeReader>()?.BytesRead ?? 0;
+    public static long BytesIn(HttpContext context) => context.Features.Get<CountingReadStream>()?.BytesRead ?? 0;
 
     /// <summary>The response's status, or 499 when the client went away first.</summary>
     public static int Status(HttpContext context) =>
@@ -61,54 +58,38 @@ public sealed partial class RequestAccounting(RequestDelegate next, ILogger<Requ
         Message = "audit token={Token:l} action={Action:l} key={Key:l} bytes={Bytes} status={Status}")]
     private static partial void LogAudit(ILogger logger, string token, string action, string key, long bytes, int status);
 
-    /// <summary>Counts the bytes its reader consumes (what the gateway read of the body).</summary>
-    internal sealed class CountingPipeReader(PipeReader inner) : PipeReader
+    internal sealed class CountingReadStream(Stream inner) : Stream
     {
-        private ReadOnlySequence<byte> _last;
-
         public long BytesRead { get; private set; }
 
-        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Count(await inner.ReadAsync(buffer.AsMemory(offset, count), cancellationToken));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override void Flush()
         {
-            var result = await inner.ReadAsync(cancellationToken);
-            _last = result.Buffer;
-            return result;
         }
 
-        public override bool TryRead(out ReadResult result)
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
         {
-            if (!inner.TryRead(out result))
-            {
-                return false;
-            }
-
-            _last = result.Buffer;
-            return true;
-        }
-
-        public override void AdvanceTo(SequencePosition consumed)
-        {
-            Count(consumed);
-            inner.AdvanceTo(consumed);
-        }
-
-        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
-        {
-            Count(consumed);
-            inner.AdvanceTo(consumed, examined);
-        }
-
-        public override void CancelPendingRead() => inner.CancelPendingRead();
-
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
-
-        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
-
-        // Before the inner reader may reuse the buffers.
-        private void Count(SequencePosition consumed)
-        {
-            BytesRead += _last.Slice(_last.Start, consumed).Length;
-            _last = default;
+            BytesRead += read;
+            return read;
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
@@ -14,10 +13,7 @@ namespace R2Gateway.Storage.FileSystem;
 /// </summary>
 internal static class BlobFile
 {
-    // What one step of the put pipeline hashes and writes: half of Kestrel's request buffer (256 KiB,
-    // GatewayLimits), so the server receives the next chunk while this one is hashed and written.
-    private const int ChunkSize = 128 * 1024;
-    internal const long WritebackStride = 8 * 1024 * 1024;
+    private const int CopyBufferSize = 256 * 1024; // per upload in flight: 200 at once must stay cheap
     private const int FooterSize = sizeof(int) + 8;
     // Metadata is at most 8 KiB (ObjectMetadataRules) and a key 1 KiB, but JSON may escape each
     // byte as six; the cap only bounds what a damaged file can make the reader allocate.
@@ -27,95 +23,45 @@ internal static class BlobFile
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Streams <paramref name="source"/> into <paramref name="destination"/> from offset 0, computing
-    /// the MD5 and, when asked, one additional checksum on the way; more than <paramref name="limit"/> bytes is
-    /// <see cref="StoreErrorCode.EntityTooLarge"/>. With <paramref name="startWriteback"/> the disk write of
-    /// what was written starts every <see cref="WritebackStride"/> bytes, so a closing fsync is short.</summary>
-    /// <remarks>A pipeline over the body's own buffers (<see cref="PipeBodyStream"/>; any other stream is read
-    /// through a <see cref="PipeReader"/>): each chunk the server has received is MD5-hashed on this thread
-    /// while a pool thread writes it (one gather write) and another computes the extra checksum, and the
-    /// server receives the next chunk meanwhile. MD5 is serial, so it must never wait for the disk.</remarks>
+    /// <summary>Streams <paramref name="source"/> into <paramref name="destination"/>, computing the MD5 and,
+    /// when asked, one additional checksum on the way; more than <paramref name="limit"/> bytes is
+    /// <see cref="StoreErrorCode.EntityTooLarge"/>.</summary>
+    /// <remarks>Each buffer is written, MD5-hashed and checksummed at the same time: on a machine with
+    /// two cores the extra hash runs beside MD5 instead of after it.</remarks>
     public static async Task<(long Length, byte[] Md5, byte[]? Checksum)> CopyHashingAsync(
-        Stream source, SafeFileHandle destination, long limit, ChecksumAlgorithm? checksum, bool startWriteback, CancellationToken cancellationToken)
+        Stream source, Stream destination, long limit, ChecksumAlgorithm? checksum, CancellationToken cancellationToken)
     {
-        var owned = source is not PipeBodyStream;
-        var reader = source is PipeBodyStream body
-            ? body.Reader
-            : PipeReader.Create(source, new StreamPipeReaderOptions(bufferSize: ChunkSize, minimumReadSize: ChunkSize / 2, leaveOpen: true));
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         using var extra = checksum is { } algorithm ? Checksums.CreateHasher(algorithm) : null;
-        var segments = new List<ReadOnlyMemory<byte>>();
-        long total = 0, flushed = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
-            while (true)
+            long total = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
             {
-                var result = await reader.ReadAtLeastAsync(ChunkSize, cancellationToken);
-                var chunk = result.Buffer;
-                if (total + chunk.Length > limit)
+                total += read;
+                if (total > limit)
                 {
                     throw new StoreException(StoreErrorCode.EntityTooLarge, $"The body is larger than the {limit} bytes allowed here.");
                 }
 
-                if (!chunk.IsEmpty)
+                var chunk = new ArraySegment<byte>(buffer, 0, read);
+                var extraHashing = extra is null ? null : Task.Run(() => extra.Append(chunk), CancellationToken.None); // never abandoned while it reads the pooled buffer
+                md5.AppendData(chunk);
+                if (extraHashing is not null)
                 {
-                    segments.Clear();
-                    foreach (var segment in chunk)
-                    {
-                        segments.Add(segment);
-                    }
-
-                    var offset = total;
-                    var start = startWriteback && offset + chunk.Length - flushed >= WritebackStride ? flushed : -1;
-                    // Neither task is ever abandoned: both read buffers that go back to the server after AdvanceTo.
-                    var writing = Task.Run(() =>
-                    {
-                        RandomAccess.Write(destination, segments, offset);
-                        if (start >= 0)
-                        {
-                            Writeback.Start(destination, start, offset + chunk.Length - start);
-                        }
-                    }, CancellationToken.None);
-                    var extraHashing = extra is null ? Task.CompletedTask : Task.Run(() => AppendAll(extra.Append, chunk), CancellationToken.None);
-                    try
-                    {
-                        AppendAll(md5.AppendData, chunk);
-                    }
-                    finally
-                    {
-                        await Task.WhenAll(writing, extraHashing);
-                    }
-
-                    total += chunk.Length;
-                    if (start >= 0)
-                    {
-                        flushed = total;
-                    }
+                    await extraHashing;
                 }
 
-                reader.AdvanceTo(chunk.End);
-                if (result.IsCompleted)
-                {
-                    return (total, md5.GetHashAndReset(), extra?.GetHash());
-                }
+                await destination.WriteAsync(chunk, cancellationToken);
             }
+
+            return (total, md5.GetHashAndReset(), extra?.GetHash());
         }
         finally
         {
-            if (owned)
-            {
-                await reader.CompleteAsync();
-            }
-        }
-    }
-
-    private delegate void Append(ReadOnlySpan<byte> data);
-
-    private static void AppendAll(Append append, in ReadOnlySequence<byte> chunk)
-    {
-        foreach (var segment in chunk)
-        {
-            append(segment.Span);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -625,8 +625,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         try
         {
             await using var file = CreateTemp(temp);
-            var (size, md5, checksum) = await BlobFile.CopyHashingAsync(body, file.SafeFileHandle, limit, algorithm, _options.Fsync, cancellationToken);
-            file.Position = size; // the data went in at offsets; the trailer follows it
+            var (size, md5, checksum) = await BlobFile.CopyHashingAsync(body, file, limit, algorithm, cancellationToken);
             if (expectedMd5 is not null && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
             {
                 throw new StoreException(StoreErrorCode.BadDigest, "The Content-MD5 you sent does not match the MD5 of the body received.");
@@ -855,13 +854,14 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     private static StoredRecord ReadRecord(SafeFileHandle handle, string path)
     {
         var (json, dataLength) = BlobFile.ReadTrailerJson(handle, path);
-        var partsId = BlobFile.Deserialize<PartsReference>(json, path).PartsId;
-        if (partsId is not null && !UploadIdFormat().IsMatch(partsId))
+        var trailer = BlobFile.Deserialize<ObjectTrailer>(json, path); // one parse: every GET and HEAD reads this
+        if (trailer.PartsId is not null && !UploadIdFormat().IsMatch(trailer.PartsId))
         {
             throw new InvalidDataException($"'{path}' names parts that are not an upload's."); // never a path
         }
 
-        return new StoredRecord(BlobFile.Deserialize<ObjectInfo>(json, path), partsId, dataLength);
+        return new StoredRecord(
+            new ObjectInfo(trailer.Key, trailer.Size, trailer.ETag, trailer.LastModified, trailer.Metadata, trailer.Checksum), trailer.PartsId, dataLength);
     }
 
     private (string Dir, UploadRecord Upload) OpenUpload(string key, string uploadId)
@@ -986,7 +986,8 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
     private sealed record UploadRecord(string Key, DateTimeOffset Initiated, ObjectMetadata Metadata, ChecksumAlgorithm? ChecksumAlgorithm = null);
 
-    private sealed record PartsReference(string? PartsId);
+    /// <summary>An object file's trailer: its <see cref="ObjectInfo"/>, and for a multipart object its parts' id.</summary>
+    private sealed record ObjectTrailer(string Key, long Size, string ETag, DateTimeOffset LastModified, ObjectMetadata Metadata, ObjectChecksum? Checksum = null, string? PartsId = null);
 
     private sealed record StoredRecord(ObjectInfo Info, string? PartsId, long DataLength);
 

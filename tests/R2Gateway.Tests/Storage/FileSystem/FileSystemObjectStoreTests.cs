@@ -267,7 +267,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
     /// <summary>A body as Kestrel hands it to the store: a pipe that the client fills, then completes
     /// (with an error when the connection drops).</summary>
-    private static PipeBodyStream PipeBody(byte[] data, Exception? endWith = null)
+    private static Stream PipeBody(byte[] data, Exception? endWith = null)
     {
         var pipe = new System.IO.Pipelines.Pipe();
         _ = Task.Run(async () =>
@@ -279,7 +279,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
             await pipe.Writer.CompleteAsync(endWith);
         });
-        return new PipeBodyStream(pipe.Reader);
+        return pipe.Reader.AsStream();
     }
 
     [Fact]
@@ -307,6 +307,20 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         (await badMd5.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.BadDigest);
         TempEntries().Should().BeEmpty();
         (await _store.GetObjectAsync("k", None)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Many_small_pipe_bodies_put_at_once_all_read_back_whole()
+    {
+        var bodies = Enumerable.Range(0, 64).Select(i => Bytes(4096, i)).ToList();
+
+        var infos = await Task.WhenAll(bodies.Select((data, i) => _store.PutObjectAsync($"small/{i}", PipeBody(data), data.Length, new PutOptions(ObjectMetadata.None), None)));
+
+        infos.Select(i => i.Size).Should().AllBeEquivalentTo(4096);
+        for (var i = 0; i < bodies.Count; i++)
+        {
+            (await GetBytesAsync($"small/{i}")).Should().Equal(bodies[i]);
+        }
     }
 
     [Fact]
