@@ -18,7 +18,6 @@ internal sealed class ObjectIndex
     private const string SchemaVersion = "1";
 
     private readonly string _connectionString;
-    private readonly Lock _writeLock = new();
 
     public ObjectIndex(string root)
     {
@@ -268,17 +267,6 @@ internal sealed class ObjectIndex
     }
 
     private void Write(string sql, string key, byte[]? info = null)
-    {
-        // One writer at a time in this process: SQLite admits one anyway, and writers that meet in it
-        // back off in sleeps (under 64 concurrent small puts: ~90 req/s, p99 1.7 s, against ~450 with one).
-        // Other processes on the root still meet in SQLite's busy timeout.
-        lock (_writeLock)
-        {
-            WriteLocked(sql, key, info);
-        }
-    }
-
-    private void WriteLocked(string sql, string key, byte[]? info)
     {
         using var connection = Connect();
         using var command = connection.CreateCommand();
