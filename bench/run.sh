@@ -18,7 +18,17 @@
 #   BENCH_QUICK=1    skip the single put, the 4-in-flight multipart and the get (the busy-machine run)
 #   BENCH_MANY_PARTS number of parts for the many-part complete (default 10000; filesystem store only)
 #   BENCH_LIST_OBJECTS objects in the bucket for the listing scenarios (default 100000; filesystem only)
+#   BENCH_HOT=0      skip the hot-path rows and their anchors (issue 10; filesystem store only)
+#   BENCH_HOT_ONLY=1 only the hot-path rows (md5sum, nginx, @tus/server, gateway puts, concurrent parts, wrk)
+#   BENCH_ROUNDS     interleaved rounds of the hot-path puts (default 3; medians are reported)
+#   BENCH_CONCURRENT_PARTS  concurrent 5 MiB parts for the RSS row (default 200)
+#   BENCH_WRK_SECS / BENCH_WRK_ROUNDS  wrk seconds per run (default 5) and interleaved rounds (default 2)
+#   BENCH_WRK_WARMUP seconds of each gateway warm-up run before the wrk rows (default 5; done twice per kind)
 #
+# Hot paths (issue 10), in the same run: md5sum, nginx WebDAV PUT and @tus/server 2.4.5 (bench/anchors/)
+# as anchors of the 1 GiB put with Fsync=false and true (CPU-s per GiB and peak RSS of each), 200
+# concurrent 5 MiB parts (peak RSS), and wrk 4 KiB GET/HEAD/PUT against nginx. Installs nginx and wrk
+# (apt) and the npm packages (npm ci) when missing.
 # Scenarios: md5sum (reference), single put, single put with x-amz-checksum-sha256, multipart with 2 and 4 parts in flight, 2 parts of half
 # the file in parallel, get; then (filesystem store) mpu-complete of BENCH_MANY_PARTS sparse 5 MiB
 # parts written straight into an upload (bench/populate.py), index rebuild, and list pages among
@@ -41,6 +51,19 @@ for tool in dotnet curl jq md5sum dd xxd python3; do
   command -v "$tool" >/dev/null || { echo "bench: '$tool' is required" >&2; exit 2; }
 done
 
+# The hot-path anchors (issue 10): Debian's nginx and wrk, and @tus/server from bench/anchors/package-lock.json.
+if [[ "${BENCH_STORE:-filesystem}" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
+  if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null || ! command -v ab >/dev/null; then
+    sudo=""; [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    # No system nginx may start on :80 while it is installed: policy-rc.d refuses every service start.
+    [[ -e /usr/sbin/policy-rc.d ]] || printf '#!/bin/sh\nexit 101\n' | $sudo install -m 755 /dev/stdin /usr/sbin/policy-rc.d
+    $sudo apt-get install -y -qq nginx wrk apache2-utils >/dev/null || { $sudo apt-get update -qq && $sudo apt-get install -y -qq nginx wrk apache2-utils >/dev/null; }
+  fi
+  command -v node >/dev/null || { echo "bench: node (20.19 or newer) is required for the @tus/server anchor" >&2; exit 2; }
+  [[ -d "$(dirname "${BASH_SOURCE[0]}")/anchors/node_modules/@tus/server" ]] ||
+    (cd "$(dirname "${BASH_SOURCE[0]}")/anchors" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
 WORK="$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/r2gw-bench.XXXXXX")"
 DATA="$WORK/data"
 mkdir -p "$DATA"
@@ -48,16 +71,19 @@ PORT=""
 BASE=""
 GW_PID=""
 WATCHDOG_PID=""
+NGINX_PID=""
+TUS_PID=""
 STORE="${BENCH_STORE:-filesystem}"
 S3_DIR=""
 
+# start_gateway [extra gateway args]: the S3-API listener is off (its default port is fixed).
 start_gateway() {
   PORT="$(free_port)"
   BASE="http://127.0.0.1:$PORT"
   # Started directly (no wrapper), so $! is the dotnet process itself.
   ( cd "$WORK/publish" && exec env ASPNETCORE_ENVIRONMENT=Production \
-    dotnet "$WORK/publish/R2Gateway.dll" --Urls="$BASE" --Storage:FileSystem:Root="$DATA" \
-    "${GATEWAY_ARGS[@]}" ) >>"$WORK/gateway.log" 2>&1 &
+    dotnet "$WORK/publish/R2Gateway.dll" --Urls="$BASE" --Storage:FileSystem:Root="$DATA" --S3Api:Urls= \
+    "${GATEWAY_ARGS[@]}" "$@" ) >>"$WORK/gateway.log" 2>&1 &
   GW_PID=$!
   echo "$GW_PID" >"$WORK/gateway.pid"
   local exe
@@ -90,6 +116,8 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_gateway
+  [[ -n "$NGINX_PID" ]] && kill -QUIT "$NGINX_PID" 2>/dev/null || true
+  [[ -n "$TUS_PID" ]] && kill "$TUS_PID" 2>/dev/null || true
   [[ -n "$S3_DIR" ]] && "$REPO/scripts/s3-test-server.sh" down "$S3_DIR" >/dev/null 2>&1 || true
   [[ -n "$WATCHDOG_PID" ]] && kill "$WATCHDOG_PID" 2>/dev/null || true
   # Background part uploads still running (only after a failure).
@@ -222,8 +250,151 @@ if [[ "$STORE" == s3 ]]; then
   remove_object reference
 fi
 
-# ---------------------------------------------------------------- single put
-if [[ "${BENCH_QUICK:-0}" != 1 ]]; then
+# ---------------------------------------------------------------- hot paths beside their anchors (issue 10)
+# In the same run as the gateway: nginx WebDAV PUT (no hash) and @tus/server with its file store
+# (curl POST + PATCH) for the 1 GiB put, md5sum as its limit; wrk against nginx (static GET/HEAD,
+# WebDAV PUT) for the 4 KiB rows. Puts are interleaved in BENCH_ROUNDS rounds; medians are reported.
+# cpu_ticks <pid...>: utime + stime of the processes, in clock ticks
+cpu_ticks() { local p t=0; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+TICK="$(getconf CLK_TCK)"
+# cpu_per_gib <ticks> <bytes>
+cpu_per_gib() { awk -v t="$1" -v b="$2" -v hz="$TICK" 'BEGIN { printf "%.2f", t / hz / (b / 1073741824) }'; }
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+HOT=()
+# hot <scenario> <bytes> <median seconds> <CPU-s per GiB> <peak RSS MiB> <anchor> <anchor seconds>
+hot() { HOT+=("$1|$2|$3|$4|$5|$6|$7"); }
+WRK=()
+
+if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
+  for tool in nginx wrk ab node npm; do command -v "$tool" >/dev/null || die "'$tool' is missing (bench/run.sh installs it with apt; see above)"; done
+  ROUNDS="${BENCH_ROUNDS:-3}"
+  ANCHORS="$WORK/anchors"
+  mkdir -p "$ANCHORS/www" "$ANCHORS/tus"
+  NGINX_PORT="$(free_port)"
+  sed "s#@DIR@#$ANCHORS#g; s#@PORT@#$NGINX_PORT#g; s#@USER@#$([[ "$(id -u)" == 0 ]] && echo 'user root;')#" \
+    "$REPO/bench/anchors/nginx.conf.template" >"$ANCHORS/nginx.conf"
+  nginx -c "$ANCHORS/nginx.conf" -p "$ANCHORS" >"$ANCHORS/nginx.out" 2>&1 &
+  NGINX_PID=$!
+  TUS_PORT="$(free_port)"
+  node "$REPO/bench/anchors/tus-server.mjs" "$TUS_PORT" "$ANCHORS/tus" >"$ANCHORS/tus.log" 2>&1 &
+  TUS_PID=$!
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/" && curl -s -o /dev/null "http://127.0.0.1:$TUS_PORT/files" && break
+    sleep 0.1
+  done
+  nginx_pids() { echo "$NGINX_PID" $(pgrep -P "$NGINX_PID"); }
+  NGX="http://127.0.0.1:$NGINX_PORT"
+  TUS="http://127.0.0.1:$TUS_PORT/files"
+
+  declare -A T=() C=() R=()
+  add() { T[$1]+="$2 "; C[$1]+="$3 "; }
+  for round in $(seq 1 "$ROUNDS"); do
+    log "hot paths: round $round of $ROUNDS"
+    sync; t0=$(now); md5sum "$FILE" >/dev/null; t1=$(now); add md5 "$(secs "$t0" "$t1")" 0
+
+    sync; c0=$(cpu_ticks $(nginx_pids)); t0=$(now)
+    code="$(curl -sS -o /dev/null -w '%{http_code}' -H 'Expect:' -T "$FILE" "$NGX/put/file")"
+    t1=$(now); c1=$(cpu_ticks $(nginx_pids))
+    [[ "$code" == 201 || "$code" == 204 ]] || die "nginx PUT answered $code"
+    add nginx "$(secs "$t0" "$t1")" $((c1 - c0))
+
+    sync; c0=$(cpu_ticks "$TUS_PID"); t0=$(now)
+    loc="$(curl -sS -D - -o /dev/null -X POST -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $SIZE" "$TUS" | tr -d '\r' | awk -F': ' 'tolower($1) == "location" { print $2 }')"
+    [[ -n "$loc" ]] || die "tus POST gave no Location"
+    [[ "$loc" == http* ]] || loc="http://127.0.0.1:$TUS_PORT$loc"
+    code="$(curl -sS -o /dev/null -w '%{http_code}' -X PATCH -H 'Expect:' -H 'Tus-Resumable: 1.0.0' -H 'Upload-Offset: 0' \
+      -H 'Content-Type: application/offset+octet-stream' --data-binary @"$FILE" "$loc")"
+    t1=$(now); c1=$(cpu_ticks "$TUS_PID")
+    [[ "$code" == 204 ]] || die "tus PATCH answered $code"
+    add tus "$(secs "$t0" "$t1")" $((c1 - c0))
+    rm -rf "$ANCHORS/tus"/*
+
+    for fs in false true; do
+      start_gateway --Storage:FileSystem:Fsync=$fs
+      sync; c0=$(cpu_ticks "$GW_PID"); t0=$(now)
+      PUT_JSON="$(curl -sS --fail-with-body --max-time "$CURL_MAX" -H 'Expect:' -H 'Content-Type: application/octet-stream' \
+        -T "$FILE" "$BASE/bench/single?action=put")" || die "single put: $PUT_JSON"
+      t1=$(now); c1=$(cpu_ticks "$GW_PID")
+      [[ "$(jq -r .etag <<<"$PUT_JSON")" == "$FILE_MD5" ]] || die "single put etag $(jq -r .etag <<<"$PUT_JSON") != md5sum $FILE_MD5"
+      [[ "$(jq -r .size <<<"$PUT_JSON")" == "$SIZE" ]] || die "single put size mismatch: $PUT_JSON"
+      add "gw-$fs" "$(secs "$t0" "$t1")" $((c1 - c0))
+      rss="$(kib_to_mib "$(proc_kib VmHWM)")"
+      ((${R[gw-$fs]:-0} > rss)) || R[gw-$fs]=$rss
+      stop_gateway
+    done
+  done
+  med() { tr ' ' '\n' <<<"${T[$1]}" | grep . | median; }
+  cpu() { cpu_per_gib "$(tr ' ' '\n' <<<"${C[$1]}" | grep . | median)" "$SIZE"; }
+  MD5_MED="$(med md5)"
+  hot "md5sum (the limit)" "$SIZE" "$MD5_MED" "$(cpu_per_gib "$(awk -v s="$MD5_MED" -v hz="$TICK" 'BEGIN { print s * hz }')" "$SIZE")" - md5sum "$MD5_MED"
+  hot "nginx WebDAV PUT (no hash), curl -T" "$SIZE" "$(med nginx)" "$(cpu nginx)" - md5sum "$MD5_MED"
+  hot "@tus/server 2.4.5 + FileStore, curl POST + PATCH" "$SIZE" "$(med tus)" "$(cpu tus)" - md5sum "$MD5_MED"
+  hot "gateway put, Fsync=false (curl -T)" "$SIZE" "$(med gw-false)" "$(cpu gw-false)" "${R[gw-false]}" md5sum "$MD5_MED"
+  hot "gateway put, Fsync=true (default)" "$SIZE" "$(med gw-true)" "$(cpu gw-true)" "${R[gw-true]}" md5sum "$MD5_MED"
+  NOTES+=("hot-path puts: $ROUNDS interleaved rounds, median seconds; md5sum's CPU-s is its wall time; nginx CPU = master + workers, tus = the node process, gateway = the dotnet process (utime + stime from /proc/<pid>/stat)")
+  NOTES+=("put seconds per round — md5sum: ${T[md5]}; nginx: ${T[nginx]}; tus: ${T[tus]}; gateway Fsync=false: ${T[gw-false]}; Fsync=true: ${T[gw-true]}")
+  remove_object bench/single
+
+  # 200 concurrent 5 MiB parts into one upload (the CrashAndLoadTests shape): peak RSS.
+  PARTS_N="${BENCH_CONCURRENT_PARTS:-200}"
+  start_gateway --Limits:ConcurrentUploadsPerToken=0 --Limits:RequestsPerWindow=0
+  id="$(curl -sS --fail-with-body -X POST "$BASE/bench/concurrent?action=mpu-create" | jq -r .uploadId)"
+  head -c $((5 * 1024 * 1024)) "$FILE" >"$WORK/part5.bin"
+  sync; t0=$(now)
+  codes="$(seq 1 "$PARTS_N" | xargs -P "$PARTS_N" -I{} curl -sS -o /dev/null -w '%{http_code}\n' -H 'Expect:' \
+    -H 'Content-Type: application/octet-stream' -T "$WORK/part5.bin" "$BASE/bench/concurrent?action=mpu-uploadpart&uploadId=$id&partNumber={}" | sort | uniq -c | tr -s ' ')"
+  t1=$(now)
+  [[ "$codes" == " $PARTS_N 200" ]] || die "concurrent parts answered: $codes"
+  hot "$PARTS_N concurrent 5 MiB parts (xargs -P $PARTS_N curl)" $((PARTS_N * 5 * 1024 * 1024)) "$(secs "$t0" "$t1")" - "$(kib_to_mib "$(proc_kib VmHWM)")" - -
+  curl -sS -o /dev/null -X DELETE "$BASE/bench/concurrent?action=mpu-abort&uploadId=$id"
+  stop_gateway
+  rm -f "$WORK/part5.bin"
+
+  # 4 KiB GET / HEAD / PUT with wrk: the gateway (request log on, Fsync=false, no rate limit) against nginx.
+  WRK_SECS="${BENCH_WRK_SECS:-5}"; WRK_ROUNDS="${BENCH_WRK_ROUNDS:-2}"
+  head -c 4096 "$FILE" >"$ANCHORS/www/small"
+  export WRK_BODY="$ANCHORS/www/small"
+  start_gateway --Storage:FileSystem:Fsync=false --Limits:RequestsPerWindow=0 --Limits:ConcurrentUploadsPerToken=0
+  curl -sS --fail -o /dev/null -T "$ANCHORS/www/small" -H 'Content-Type: application/octet-stream' "$BASE/bench/small?action=put"
+  # The JIT's tiers settle only after thousands of requests (much longer on a loaded machine): warm every
+  # request kind up before anything is timed, so the rows compare steady states.
+  for _ in 1 2; do
+    wrk -t2 -c64 -d"${BENCH_WRK_WARMUP:-5}s" "$BASE/bench/small?action=get" >/dev/null
+    ab -i -k -c 64 -t "${BENCH_WRK_WARMUP:-5}" -n 100000000 "$BASE/bench/small?action=get" >/dev/null 2>&1
+    wrk -t2 -c64 -d"${BENCH_WRK_WARMUP:-5}s" -s "$REPO/bench/anchors/put.lua" "$BASE/bench/warm?action=put" >/dev/null
+  done
+  # wrk_run <label> <url> [script]: req/s and p99 (ms), after a 1 s warm-up
+  wrk_run() {
+    local out args=(-t2 -c64 --latency)
+    [[ -n "${3:-}" ]] && args+=(-s "$3")
+    wrk "${args[@]}" -d1s "$2" >/dev/null
+    out="$(wrk "${args[@]}" -d"${WRK_SECS}s" "$2")"
+    ! grep -q 'Non-2xx' <<<"$out" || die "wrk $1: $(grep Non-2xx <<<"$out")"
+    awk -v l="$1" '/Requests\/sec/ { r = $2 } $1 == "99%" { v = $2; if (v ~ /us$/) { sub("us", "", v); v /= 1000 } else if (v ~ /ms$/) sub("ms", "", v); else { sub("s", "", v); v *= 1000 }; p = v }
+      END { printf "%s|%s|%s\n", l, r, p }' <<<"$out"
+  }
+  # ab_run <label> <url>: the same for HEAD, which wrk cannot time (its parser waits for a body after HEAD)
+  ab_run() {
+    local out
+    out="$(ab -i -k -c 64 -t "$WRK_SECS" -n 100000000 "$2" 2>&1)"
+    grep -q '^Failed requests: *0$' <<<"$out" && ! grep -q 'Non-2xx' <<<"$out" || die "ab $1: $(grep -E 'Failed|Non-2xx' <<<"$out")"
+    awk -v l="$1" '/^Requests per second/ { r = $4 } $1 == "99%" { p = $2 } END { printf "%s|%s|%s\n", l, r, p }' <<<"$out"
+  }
+  for round in $(seq 1 "$WRK_ROUNDS"); do
+    log "small requests: round $round of $WRK_ROUNDS"
+    WRK+=("$(wrk_run nginx-get "$NGX/small")" "$(wrk_run gw-get "$BASE/bench/small?action=get")")
+    WRK+=("$(ab_run nginx-head "$NGX/small")" "$(ab_run gw-head "$BASE/bench/small?action=get")")
+    WRK+=("$(wrk_run nginx-put "$NGX/put/small" "$REPO/bench/anchors/put.lua")" "$(wrk_run gw-put "$BASE/bench/small-put?action=put" "$REPO/bench/anchors/put.lua")")
+  done
+  stop_gateway
+  kill "$TUS_PID" 2>/dev/null || true; wait "$TUS_PID" 2>/dev/null || true
+  kill -QUIT "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true
+fi
+
+# BENCH_HOT_ONLY=1: only the hot paths above (A/B iterations); the scenarios below are skipped.
+if [[ "${BENCH_HOT_ONLY:-0}" != 1 ]]; then
+# ---------------------------------------------------------------- single put (the S3 store, or BENCH_HOT=0)
+if [[ "${BENCH_QUICK:-0}" != 1 && ! ( "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ) ]]; then
 start_gateway
 START_RSS="$(kib_to_mib "$(proc_kib VmRSS)")"
 sync # every timed scenario starts with no dirty pages left over from the one before
@@ -413,6 +584,8 @@ if [[ "$STORE" == filesystem ]]; then
   stop_gateway
 fi
 
+fi # BENCH_HOT_ONLY
+
 # ---------------------------------------------------------------- report
 {
   echo "### R2Gateway benchmark — $(date -u '+%Y-%m-%d %H:%M UTC') — ${SIZE_MIB} MiB — gateway args: ${LABEL} — ${SOURCE}"
@@ -423,6 +596,35 @@ fi
     IFS='|' read -r name bytes s rss <<<"$r"
     echo "| $name | $s | $(mibps "$bytes" "$s") | $(awk -v a="$MD5_SECS" -v b="$s" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') | $rss |"
   done
+  echo
+  if ((${#HOT[@]})); then
+    echo
+    echo "Hot paths (issue 10): medians of ${ROUNDS} interleaved rounds; each figure as a ratio to its anchor."
+    echo
+    echo "| scenario | seconds | MiB/s | × anchor | CPU-s per GiB | peak RSS (MiB) |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for r in "${HOT[@]}"; do
+      IFS='|' read -r name bytes s c rss anchor as <<<"$r"
+      ratio="-"; [[ "$anchor" == - ]] || ratio="$(awk -v a="$as" -v b="$s" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') × $anchor"
+      echo "| $name | $s | $(mibps "$bytes" "$s") | $ratio | $c | $rss |"
+    done
+  fi
+  if ((${#WRK[@]})); then
+    echo
+    echo "4 KiB requests, 64 connections, ${WRK_SECS} s × ${WRK_ROUNDS} interleaved rounds (median): GET and PUT with \`wrk -t2 -c64\` (PUT to a new key each time), HEAD with \`ab -i -k -c64\`; the gateway (request log on, Fsync=false, no rate limit) against nginx (static file; WebDAV PUT)."
+    echo
+    echo "| request | nginx req/s | gateway req/s | × nginx | nginx p99 ms | gateway p99 ms | p99 × nginx |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    for op in get head put; do
+      n_r="$(printf '%s\n' "${WRK[@]}" | awk -F'|' -v l="nginx-$op" '$1 == l { print $2 }' | median)"
+      n_p="$(printf '%s\n' "${WRK[@]}" | awk -F'|' -v l="nginx-$op" '$1 == l { print $3 }' | median)"
+      g_r="$(printf '%s\n' "${WRK[@]}" | awk -F'|' -v l="gw-$op" '$1 == l { print $2 }' | median)"
+      g_p="$(printf '%s\n' "${WRK[@]}" | awk -F'|' -v l="gw-$op" '$1 == l { print $3 }' | median)"
+      echo "| ${op^^} | $n_r | $g_r | $(awk -v a="$g_r" -v b="$n_r" 'BEGIN { printf "%.2f", a / b }') | $n_p | $g_p | $(awk -v a="$g_p" -v b="$n_p" 'BEGIN { printf "%.2f", a / b }') |"
+    done
+    echo
+    echo "wrk rounds (label|req/s|p99 ms): $(printf '%s ' "${WRK[@]}")"
+  fi
   echo
   echo "- peak RSS = VmHWM of the dotnet process; the gateway is restarted before each scenario (RSS right after startup: ${START_RSS} MiB)."
   echo "- \`sync\` runs (untimed) before each scenario; the test file stays in the page cache throughout."

@@ -21,6 +21,12 @@ public sealed class TokenAuthenticationHandler(
     public const string RightClaim = "r2gw:can";
     public const string BucketClaim = "r2gw:bucket";
 
+    // The configured hashes decoded once per options instance, not on every request.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AuthOptions, (TokenEntry Token, byte[] Hash)[]> Hashes = new();
+
+    private static (TokenEntry Token, byte[] Hash)[] Parse(AuthOptions options) =>
+        options.Tokens.Select(t => (t, TokenHash.Parse(t.Hash))).ToArray();
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
@@ -31,9 +37,9 @@ public sealed class TokenAuthenticationHandler(
 
         var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
         TokenEntry? match = null;
-        foreach (var token in auth.Value.Tokens)
+        foreach (var (token, hash) in Hashes.GetValue(auth.Value, Parse))
         {
-            if (CryptographicOperations.FixedTimeEquals(presented, TokenHash.Parse(token.Hash)))
+            if (CryptographicOperations.FixedTimeEquals(presented, hash))
             {
                 match = token;
             }

@@ -6,10 +6,22 @@ namespace R2Gateway.Storage.FileSystem;
 /// of any other use of the handle.</summary>
 internal sealed class BlobReadStream(SafeFileHandle handle, long length) : ObjectReadStream(length)
 {
+    private const int SmallRead = 64 * 1024;
+
     public override int Read(Span<byte> buffer) => Advance(RandomAccess.Read(handle, buffer[..Readable(buffer.Length)], Position));
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Advance(await RandomAccess.ReadAsync(handle, buffer[..Readable(buffer.Length)], Position, cancellationToken));
+    /// <remarks>A small read is done in place: .NET has no asynchronous file I/O on Linux, so an async read is a
+    /// hop to a pool thread and back, which costs a small GET more than reading a few pages from the cache.</remarks>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var readable = Readable(buffer.Length);
+        return readable <= SmallRead
+            ? ValueTask.FromResult(Read(buffer.Span[..readable]))
+            : ReadLargeAsync(buffer[..readable], cancellationToken);
+    }
+
+    private async ValueTask<int> ReadLargeAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        Advance(await RandomAccess.ReadAsync(handle, buffer, Position, cancellationToken));
 
     protected override void Dispose(bool disposing)
     {

@@ -854,13 +854,14 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     private static StoredRecord ReadRecord(SafeFileHandle handle, string path)
     {
         var (json, dataLength) = BlobFile.ReadTrailerJson(handle, path);
-        var partsId = BlobFile.Deserialize<PartsReference>(json, path).PartsId;
-        if (partsId is not null && !UploadIdFormat().IsMatch(partsId))
+        var trailer = BlobFile.Deserialize<ObjectTrailer>(json, path); // one parse: every GET and HEAD reads this
+        if (trailer.PartsId is not null && !UploadIdFormat().IsMatch(trailer.PartsId))
         {
             throw new InvalidDataException($"'{path}' names parts that are not an upload's."); // never a path
         }
 
-        return new StoredRecord(BlobFile.Deserialize<ObjectInfo>(json, path), partsId, dataLength);
+        return new StoredRecord(
+            new ObjectInfo(trailer.Key, trailer.Size, trailer.ETag, trailer.LastModified, trailer.Metadata, trailer.Checksum), trailer.PartsId, dataLength);
     }
 
     private (string Dir, UploadRecord Upload) OpenUpload(string key, string uploadId)
@@ -985,7 +986,8 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
     private sealed record UploadRecord(string Key, DateTimeOffset Initiated, ObjectMetadata Metadata, ChecksumAlgorithm? ChecksumAlgorithm = null);
 
-    private sealed record PartsReference(string? PartsId);
+    /// <summary>An object file's trailer: its <see cref="ObjectInfo"/>, and for a multipart object its parts' id.</summary>
+    private sealed record ObjectTrailer(string Key, long Size, string ETag, DateTimeOffset LastModified, ObjectMetadata Metadata, ObjectChecksum? Checksum = null, string? PartsId = null);
 
     private sealed record StoredRecord(ObjectInfo Info, string? PartsId, long DataLength);
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.IO.Pipelines;
 using System.Text;
 using R2Gateway.Storage;
 using R2Gateway.Storage.FileSystem;
@@ -202,6 +203,38 @@ public sealed class BlobFileTests : IDisposable
         act.Should().Throw<InvalidDataException>();
     }
 
+    /// <summary>Copies <paramref name="body"/> into a new file as the store does; returns the result and the file's bytes.</summary>
+    private async Task<((long Length, byte[] Md5, byte[]? Checksum) Result, byte[] Written)> CopyAsync(
+        Stream body, long limit, ChecksumAlgorithm? checksum = null)
+    {
+        var path = Path.Combine(_dir.Path, Guid.NewGuid().ToString("N"));
+        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
+        {
+            var result = await BlobFile.CopyHashingAsync(body, file, limit, checksum, CancellationToken.None);
+            await file.DisposeAsync();
+            return (result, await File.ReadAllBytesAsync(path));
+        }
+    }
+
+    /// <summary>A request body as Kestrel hands it over: a pipe the client fills in pieces of the given sizes.</summary>
+    private static (Stream Body, Task Sending) PipeBody(byte[] data, int[] pieceSizes, Exception? failAfter = null)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024));
+        var sending = Task.Run(async () =>
+        {
+            var sent = 0;
+            for (var i = 0; sent < data.Length; i++)
+            {
+                var n = Math.Min(pieceSizes[i % pieceSizes.Length], data.Length - sent);
+                await pipe.Writer.WriteAsync(data.AsMemory(sent, n));
+                sent += n;
+            }
+
+            await pipe.Writer.CompleteAsync(failAfter);
+        });
+        return (pipe.Reader.AsStream(), sending);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -209,21 +242,18 @@ public sealed class BlobFileTests : IDisposable
     public async Task CopyHashingAsync_copies_the_bytes_and_returns_their_md5(int length)
     {
         var data = Data(length);
-        using var destination = new MemoryStream();
 
-        var (copied, md5, _) = await BlobFile.CopyHashingAsync(new MemoryStream(data), destination, length, null, CancellationToken.None);
+        var ((copied, md5, _), written) = await CopyAsync(new MemoryStream(data), length);
 
         copied.Should().Be(length);
         md5.Should().Equal(MD5.HashData(data));
-        destination.ToArray().Should().Equal(data);
+        written.Should().Equal(data);
     }
 
     [Fact]
     public async Task CopyHashingAsync_md5_of_a_known_string_is_right()
     {
-        using var destination = new MemoryStream();
-
-        var (_, md5, _) = await BlobFile.CopyHashingAsync(new MemoryStream(Encoding.ASCII.GetBytes("hello world")), destination, 100, null, CancellationToken.None);
+        var ((_, md5, _), _) = await CopyAsync(new MemoryStream(Encoding.ASCII.GetBytes("hello world")), 100);
 
         Etags.FromMd5(md5).Should().Be("5eb63bbbe01eeed093cb22bb8f5acdc3");
     }
@@ -231,10 +261,61 @@ public sealed class BlobFileTests : IDisposable
     [Fact]
     public async Task CopyHashingAsync_over_the_limit_is_EntityTooLarge()
     {
-        using var destination = new MemoryStream();
-
-        var act = () => BlobFile.CopyHashingAsync(new MemoryStream(Data(101)), destination, 100, null, CancellationToken.None);
+        var act = () => CopyAsync(new MemoryStream(Data(101)), 100);
 
         (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.EntityTooLarge);
+    }
+
+    [Theory]
+    [InlineData(new[] { 1 })]
+    [InlineData(new[] { 7, 4093, 1, 65537 })]
+    [InlineData(new[] { 300_000 })] // more than the pipe holds before its writer pauses
+    public async Task A_pipe_body_arriving_in_odd_pieces_is_copied_and_hashed_whole(int[] pieces)
+    {
+        var data = RandomNumberGenerator.GetBytes(pieces[0] == 1 ? 70_001 : 2 * 1024 * 1024 + 3);
+        var (body, sending) = PipeBody(data, pieces);
+
+        var ((copied, md5, sha256), written) = await CopyAsync(body, data.Length, ChecksumAlgorithm.Sha256);
+        await sending;
+
+        copied.Should().Be(data.Length);
+        md5.Should().Equal(MD5.HashData(data));
+        sha256.Should().Equal(SHA256.HashData(data));
+        written.Should().Equal(data);
+    }
+
+    [Fact]
+    public async Task A_small_body_read_in_one_piece_reports_its_length()
+    {
+        var data = RandomNumberGenerator.GetBytes(4096);
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync(data);
+        await pipe.Writer.CompleteAsync();
+
+        var ((copied, md5, _), written) = await CopyAsync(pipe.Reader.AsStream(), data.Length);
+
+        copied.Should().Be(data.Length);
+        md5.Should().Equal(MD5.HashData(data));
+        written.Should().Equal(data);
+    }
+
+    [Fact]
+    public async Task A_pipe_body_over_the_limit_is_EntityTooLarge()
+    {
+        var (body, _) = PipeBody(Data(200_000), [4096]);
+
+        var act = () => CopyAsync(body, 150_000);
+
+        (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.EntityTooLarge);
+    }
+
+    [Fact]
+    public async Task A_pipe_body_whose_client_goes_away_fails_the_copy()
+    {
+        var (body, _) = PipeBody(Data(300_000), [4096], new IOException("The client reset the connection."));
+
+        var act = () => CopyAsync(body, long.MaxValue);
+
+        await act.Should().ThrowAsync<IOException>();
     }
 }

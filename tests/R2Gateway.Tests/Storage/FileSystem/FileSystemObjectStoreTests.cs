@@ -265,6 +265,77 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         (await _store.GetObjectAsync("k", None)).Should().BeNull();
     }
 
+    /// <summary>A body as Kestrel hands it to the store: a pipe that the client fills, then completes
+    /// (with an error when the connection drops).</summary>
+    private static Stream PipeBody(byte[] data, Exception? endWith = null)
+    {
+        var pipe = new System.IO.Pipelines.Pipe();
+        _ = Task.Run(async () =>
+        {
+            for (var sent = 0; sent < data.Length; sent += 5000)
+            {
+                await pipe.Writer.WriteAsync(data.AsMemory(sent, Math.Min(5000, data.Length - sent)));
+            }
+
+            await pipe.Writer.CompleteAsync(endWith);
+        });
+        return pipe.Reader.AsStream();
+    }
+
+    [Fact]
+    public async Task A_put_whose_client_disconnects_mid_body_publishes_nothing_and_keeps_the_old_object()
+    {
+        await PutAsync("k", Bytes(1000, 1));
+
+        var act = () => _store.PutObjectAsync("k", PipeBody(Bytes(3 * MiB, 2), new IOException("Connection reset by peer")), 4 * MiB, new PutOptions(ObjectMetadata.None), None);
+
+        await act.Should().ThrowAsync<IOException>();
+        TempEntries().Should().BeEmpty();
+        (await GetBytesAsync("k")).Should().Equal(Bytes(1000, 1));
+    }
+
+    [Fact]
+    public async Task A_pipe_body_with_a_wrong_checksum_or_content_md5_is_refused_and_not_stored()
+    {
+        var data = Bytes(MiB + 7, 3);
+        var wrongSha = ObjectChecksum.Of(ChecksumAlgorithm.Sha256, SHA256.HashData(Bytes(10, 9)));
+
+        var badChecksum = () => _store.PutObjectAsync("k", PipeBody(data), data.Length, new PutOptions(ObjectMetadata.None, Checksum: wrongSha), None);
+        var badMd5 = () => _store.PutObjectAsync("k", PipeBody(data), data.Length, new PutOptions(ObjectMetadata.None, ContentMd5: MD5.HashData(Bytes(10, 9))), None);
+
+        (await badChecksum.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.BadDigest);
+        (await badMd5.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.BadDigest);
+        TempEntries().Should().BeEmpty();
+        (await _store.GetObjectAsync("k", None)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Many_small_pipe_bodies_put_at_once_all_read_back_whole()
+    {
+        var bodies = Enumerable.Range(0, 64).Select(i => Bytes(4096, i)).ToList();
+
+        var infos = await Task.WhenAll(bodies.Select((data, i) => _store.PutObjectAsync($"small/{i}", PipeBody(data), data.Length, new PutOptions(ObjectMetadata.None), None)));
+
+        infos.Select(i => i.Size).Should().AllBeEquivalentTo(4096);
+        for (var i = 0; i < bodies.Count; i++)
+        {
+            (await GetBytesAsync($"small/{i}")).Should().Equal(bodies[i]);
+        }
+    }
+
+    [Fact]
+    public async Task A_pipe_body_is_stored_with_its_md5_and_checksum()
+    {
+        var data = Bytes(2 * MiB + 11, 4);
+        var sha = ObjectChecksum.Of(ChecksumAlgorithm.Sha256, SHA256.HashData(data));
+
+        var info = await _store.PutObjectAsync("k", PipeBody(data), data.Length, new PutOptions(ObjectMetadata.None, ContentMd5: MD5.HashData(data), Checksum: sha), None);
+
+        info.ETag.Should().Be(Md5Hex(data));
+        info.Checksum.Should().Be(sha);
+        (await GetBytesAsync("k")).Should().Equal(data);
+    }
+
     [Fact]
     public async Task A_part_body_that_fails_midway_leaves_no_temp_file_and_no_part()
     {
