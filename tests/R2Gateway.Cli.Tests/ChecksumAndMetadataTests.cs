@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using R2Gateway.Cli.Tests.Infrastructure;
 using R2Gateway.Cli.Transfers;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.Cli.Tests;
 

@@ -1,12 +1,13 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using R2Gateway.Cli.Tests.Infrastructure;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.Cli.Tests;
 
 /// <summary>The bash + curl + jq recipes in examples/curl, run against a live gateway that fails
 /// every fourth part request (curl's --retry has to earn its place), their results read back.</summary>
+[Trait("Needs", "Clients")]
 public sealed class CurlRecipeTests() : OwnGatewayTest(4)
 {
     [Fact]

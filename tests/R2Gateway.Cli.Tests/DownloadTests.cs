@@ -1,6 +1,6 @@
 using R2Gateway.Cli.Tests.Infrastructure;
 using R2Gateway.Cli.Transfers;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.Cli.Tests;
 

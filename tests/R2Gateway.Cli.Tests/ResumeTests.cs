@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using R2Gateway.Cli.Tests.Infrastructure;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.Cli.Tests;
 

@@ -1,5 +1,5 @@
 using R2Gateway.Cli.Tests.Infrastructure;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.Cli.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using R2Gateway.Cli.Tests.Infrastructure;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 using Xunit.Abstractions;
 
 namespace R2Gateway.Cli.Tests;

@@ -1,5 +1,5 @@
 using Microsoft.Playwright;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.BrowserTests.Infrastructure;
 

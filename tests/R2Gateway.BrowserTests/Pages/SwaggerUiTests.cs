@@ -1,10 +1,11 @@
 using System.Text.RegularExpressions;
 using R2Gateway.BrowserTests.Infrastructure;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.BrowserTests.Pages;
 
 /// <summary>Swagger UI at /swagger: a person can try an action from the browser.</summary>
+[Trait("Needs", "Browser")]
 [Collection(BrowserTestGroup.Name)]
 public sealed partial class SwaggerUiTests(Browser browser) : IDisposable
 {

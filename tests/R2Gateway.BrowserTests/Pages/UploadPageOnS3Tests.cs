@@ -1,12 +1,14 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using R2Gateway.BrowserTests.Infrastructure;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.BrowserTests.Pages;
 
 /// <summary>The upload page with the S3 store on a real S3 server: the browser PUTs parts straight to
 /// the bucket with SigV4 presigned URLs, so the bytes never pass through the gateway.</summary>
+[Trait("Needs", "Browser")]
+[Trait("Needs", "S3")]
 public sealed class UploadPageOnS3Tests : IDisposable
 {
     private const string Bucket = "browser-uploads";

@@ -2,12 +2,13 @@ using System.Net;
 using System.Security.Cryptography;
 using R2Gateway.BrowserTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 using PageOptions = R2Gateway.Http.PageOptions;
 
 namespace R2Gateway.BrowserTests.Pages;
 
 /// <summary>The upload page at / in headless Chromium, against the filesystem store.</summary>
+[Trait("Needs", "Browser")]
 [Collection(BrowserTestGroup.Name)]
 public sealed class UploadPageTests(Browser browser) : IDisposable
 {
@@ -152,11 +153,7 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
 
         await page.Page.Locator(".uppy-StatusBar-actionBtn--cancel, button[title='Cancel'], button[aria-label='Cancel']").First.ClickAsync();
 
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!recorder.Requests.Any(r => r.Action == "mpu-abort" && r.Status == 204) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.Until(() => recorder.Requests.Any(r => r.Action == "mpu-abort" && r.Status == 204), TimeSpan.FromSeconds(20), "the page aborted the upload");
 
         recorder.Requests.Should().Contain(r => r.Action == "mpu-abort" && r.UploadId == uploadId && r.Status == 204);
         using var client = gateway.CreateClient();
@@ -245,18 +242,18 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
             // served as an attachment: a download, not a page
         }
 
-        await Task.Delay(1000);
-        recorder.Requests.Should().NotContain(r => r.Action == "list", "the uploaded script never ran on the gateway's origin");
+        // Proving that something does not happen takes a window of time: a script would fetch at once.
+        await Eventually.StaysTrue(() => !recorder.Requests.Any(r => r.Action == "list"), TimeSpan.FromSeconds(1), "the uploaded script never ran on the gateway's origin");
 
         using var client = gateway.CreateClient();
         using var html = await client.GetAsync("/");
         html.Headers.GetValues("Content-Security-Policy").Single().Should().Contain("frame-ancestors 'none'").And.Contain("script-src 'self'");
         html.Headers.GetValues("X-Frame-Options").Should().Equal("DENY");
+        // SetContentAsync returns after the load event, which waits for the frame: loaded or refused.
         await tab.SetContentAsync($"<iframe id='f' src='{gateway.BaseAddress}'></iframe>");
-        await Task.Delay(1500);
-        var framed = tab.Frames.FirstOrDefault(f => f != tab.MainFrame);
-        var dashboards = framed is null ? 0 : await framed.Locator(".uppy-Dashboard").CountAsync();
-        dashboards.Should().Be(0, "the page refuses to be framed");
+        var framed = tab.Frames.Single(f => f != tab.MainFrame);
+        framed.Url.Should().NotBe(gateway.BaseAddress.ToString(), "Chromium refused to show the page in a frame (it shows its error page instead)");
+        (await framed.Locator(".uppy-Dashboard").CountAsync()).Should().Be(0, "the page refuses to be framed");
     }
 
     [Fact]
@@ -327,11 +324,7 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
         var page = await OpenAsync(gateway.BaseAddress.ToString());
         await page.AddFilesAsync(file);
         await page.StartAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (recorder.Parts().Count() < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.Until(() => recorder.Parts().Count() >= 2, TimeSpan.FromSeconds(30), "parts 1 and 2 finished");
 
         var finishedBeforeReload = recorder.Parts().Select(p => p.PartNumber).ToList();
         finishedBeforeReload.Should().BeEquivalentTo([1, 2]);
@@ -400,10 +393,11 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
         await page.Page.WaitForFunctionAsync("() => window.r2gateway.uppy.getFiles()[0].s3Multipart?.uploadId");
 
         await page.Page.Locator("button[title='Pause']").First.ClickAsync();
-        await Task.Delay(2000); // parts already on the wire finish; no new ones start
+        await Eventually.Until(() => recorder.PartsInFlight == 0, TimeSpan.FromSeconds(20), "parts already on the wire finished");
         var sentWhilePaused = recorder.Requests.Count(r => r.Action == "mpu-uploadpart");
-        await Task.Delay(1500);
-        recorder.Requests.Count(r => r.Action == "mpu-uploadpart").Should().Be(sentWhilePaused, "a paused upload sends nothing");
+        // Proving that nothing is sent takes a window of time: an unpaused upload sends a part at once.
+        await Eventually.StaysTrue(() => recorder.Requests.Count(r => r.Action == "mpu-uploadpart") == sentWhilePaused && recorder.PartsInFlight == 0,
+            TimeSpan.FromSeconds(1.5), "a paused upload sends nothing");
         (await page.Page.EvaluateAsync<bool>("() => window.r2gateway.uppy.getFiles()[0].isPaused")).Should().BeTrue();
         await page.Page.ScreenshotAsync(new() { Path = Browser.Screenshot("upload-page-paused") });
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using R2Gateway.BrowserTests.Infrastructure;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.Cli.Tests.Infrastructure;
 

@@ -1,6 +1,6 @@
 using System.Net;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Actions;
 
@@ -8,11 +8,21 @@ namespace R2Gateway.FunctionalTests.Actions;
 public abstract partial class ContractTests
 {
     /// <summary>Sends the head of a part upload and a first slice of its body, then drops the connection.</summary>
-    protected async Task DropMidPartAsync(string key, string uploadId, int partNumber, int declaredLength, int sentLength)
+    protected Task DropMidPartAsync(string key, string uploadId, int partNumber, int declaredLength, int sentLength) =>
+        DropMidRequestAsync(Url(key, "mpu-uploadpart", $"uploadId={uploadId}&partNumber={partNumber}"), declaredLength, sentLength);
+
+    /// <summary>Sends a PUT's head and part of its body, waits until the server is handling it, drops the
+    /// connection, and waits until the server has finished with it.</summary>
+    private async Task DropMidRequestAsync(string url, int declaredLength, int sentLength)
     {
-        using var request = await PartialRequest.StartAsync(Http, "PUT", Url(key, "mpu-uploadpart", $"uploadId={uploadId}&partNumber={partNumber}"), declaredLength, sentLength);
-        await Task.Delay(200);
-        request.Reset();
+        using var server = new ServerSignals(gateway.Services);
+        using (var request = await PartialRequest.StartAsync(Http, "PUT", url, declaredLength, sentLength))
+        {
+            await server.UntilActiveRequests(n => n >= 1, "the server is reading the body");
+            request.Reset();
+        }
+
+        await server.UntilActiveRequests(n => n == 0, "the server has finished with the dropped request");
     }
 
     [Fact]
@@ -22,7 +32,6 @@ public abstract partial class ContractTests
         var uploadId = await Api.CreateAsync(key);
 
         await DropMidPartAsync(key, uploadId, 1, 8 * MiB, MiB);
-        await Task.Delay(500);
 
         (await Api.ListPartsAsync(key, uploadId))["parts"]!.AsArray().Should().BeEmpty();
         (await Http.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
@@ -39,13 +48,7 @@ public abstract partial class ContractTests
         var original = RandomBytes(1000);
         await Api.PutOkAsync(key, original);
 
-        using (var request = await PartialRequest.StartAsync(Http, "PUT", Url(key, "put"), 4 * MiB, MiB))
-        {
-            await Task.Delay(200);
-            request.Reset();
-        }
-
-        await Task.Delay(500);
+        await DropMidRequestAsync(Url(key, "put"), 4 * MiB, MiB);
         (await Api.GetBytesAsync(key)).Should().Equal(original);
     }
 

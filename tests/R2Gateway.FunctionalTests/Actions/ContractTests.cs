@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Actions;
 

@@ -1,4 +1,4 @@
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.FunctionalTests.Actions;
 

@@ -1,8 +1,9 @@
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.FunctionalTests.Actions;
 
 /// <summary>The same contract suite against the S3 store on a real S3 server (Ceph radosgw over TLS).</summary>
+[Trait("Needs", "S3")]
 public sealed class S3ContractTests(S3Gateway gateway)
     : ContractTests(gateway), IClassFixture<S3Gateway>
 {

@@ -1,5 +1,5 @@
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Events;
 
@@ -38,7 +38,7 @@ public sealed class EventDeliveryMeasurementTests : IDisposable
         for (var i = 0; i < 200; i++)
         {
             await api.PutOkAsync($"steady/{i}", RandomBytes(10));
-            await Task.Delay(50);
+            await Task.Delay(50); // the pace is what is measured, not a wait for something
         }
 
         var steady = (await _receiver.WaitForEventsAsync(e => e.Count(x => ((string)x["event"]!["object"]!["key"]!).StartsWith("steady/", StringComparison.Ordinal)) >= 200, TimeSpan.FromMinutes(1)))

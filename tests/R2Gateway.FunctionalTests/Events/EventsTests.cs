@@ -3,10 +3,12 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using R2Gateway.FunctionalTests.Infrastructure;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using R2Gateway.Events;
+using R2Gateway.Testing;
 using R2Gateway.FunctionalTests.Security;
 using R2Gateway.Security;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Events;
 
@@ -104,11 +106,7 @@ public sealed class EventsTests : IDisposable
             .And.BeEquivalentTo(bodies.Select(b => (string)b["eventId"]!), "the header names the body's event");
 
         // The gateway's own delivery lines are logged; HttpClient's per-call Information lines are not.
-        for (var i = 0; i < 100 && logs.Events.Count(e => e.RenderMessage().Contains("delivered to webhook \"app\"")) < 4; i++)
-        {
-            await Task.Delay(100);
-        }
-
+        await Eventually.Until(() => logs.Events.Count(e => e.RenderMessage().Contains("delivered to webhook \"app\"")) >= 4, because: "four deliveries were logged");
         logs.Events.Count(e => e.RenderMessage().Contains("delivered to webhook \"app\"")).Should().Be(4);
         logs.Events.Where(e => e.Properties.TryGetValue("SourceContext", out var source) && source.ToString().Contains("System.Net.Http.HttpClient"))
             .Should().BeEmpty("HttpClient's own lines are below Warning");
@@ -128,9 +126,9 @@ public sealed class EventsTests : IDisposable
         refused.StatusCode.Should().Be(HttpStatusCode.PreconditionFailed);
         await api.PutOkAsync("in/c", RandomBytes(10));
 
-        var events = await _receiver.WaitForEventsAsync(e => e.Count >= 2, TimeSpan.FromSeconds(20));
-        await Task.Delay(1000);
-        events = _receiver.Events();
+        await _receiver.WaitForEventsAsync(e => e.Count >= 2, TimeSpan.FromSeconds(20));
+        await Eventually.Until(() => OutboxIsEmpty(_root.Path), because: "every event was delivered or dropped");
+        var events = _receiver.Events();
 
         events.Select(e => (string)e["event"]!["object"]!["key"]!).Should().BeEquivalentTo(["in/b", "in/c"], "delivery keeps no strict order");
         Directory.EnumerateFiles(Path.Combine(_root.Path, "events", "intents")).Should().BeEmpty("a refused put drops its intent");
@@ -139,7 +137,11 @@ public sealed class EventsTests : IDisposable
     [Fact]
     public async Task A_receiver_down_and_restarted_still_gets_every_event()
     {
-        using var gateway = Gateway(Settings(_receiver));
+        // A webhook of this test's own, so retries of other tests' gateways in this process do not count.
+        var settings = Settings(_receiver);
+        var webhook = settings["Events:Webhooks:0:Name"] = $"down-{Guid.NewGuid():N}";
+        using var retries = new MetricCollector<long>(null, EventMetrics.MeterName, "r2gw.events.retries");
+        using var gateway = Gateway(settings);
         var api = new GatewayApi(gateway.Client);
         _receiver.Stop();
         var keys = Enumerable.Range(0, 20).Select(i => $"down/{i}").ToList();
@@ -148,7 +150,9 @@ public sealed class EventsTests : IDisposable
             await api.PutOkAsync(key, RandomBytes(100));
         }
 
-        await Task.Delay(1500); // several failed attempts while it is down
+        await Eventually.Until(
+            () => retries.GetMeasurementSnapshot().Count(m => (string?)m.Tags["webhook"] == webhook) >= 3,
+            because: "several attempts failed while the receiver was down");
         _receiver.Start();
 
         var events = await _receiver.WaitForEventsAsync(e => keys.All(k => e.Any(x => (string)x["event"]!["object"]!["key"]! == k)), TimeSpan.FromSeconds(30));
@@ -167,11 +171,7 @@ public sealed class EventsTests : IDisposable
         _receiver.Stop();
         await api.PutOkAsync("dead/one", RandomBytes(10));
         var dead = Path.Combine(_root.Path, "events", "dead");
-        for (var i = 0; i < 100 && !Directory.EnumerateFiles(dead).Any(); i++)
-        {
-            await Task.Delay(100);
-        }
-
+        await Eventually.Until(() => Directory.EnumerateFiles(dead).Any(), because: "the event was dead-lettered");
         Directory.EnumerateFiles(dead).Should().ContainSingle("three failed attempts spend the budget");
         var listed = await ProcessRunner.RunAsync("dotnet", [typeof(Program).Assembly.Location, "events", "dead-letters", $"--Storage:FileSystem:Root={_root.Path}"]);
         listed.Output.Should().Contain("dead/one").And.Contain("PutObject").And.Contain("1 event(s)");
@@ -184,4 +184,10 @@ public sealed class EventsTests : IDisposable
         ((string)events.Single()["event"]!["object"]!["key"]!).Should().Be("dead/one");
         Directory.EnumerateFiles(dead).Should().BeEmpty();
     }
+
+    /// <summary>Nothing recorded and not yet delivered: no delivery can still be under way, since a
+    /// pending file is deleted only after its receiver answered.</summary>
+    public static bool OutboxIsEmpty(string root) =>
+        !Directory.EnumerateFiles(Path.Combine(root, "events", "intents")).Any()
+        && !Directory.EnumerateFiles(Path.Combine(root, "events", "pending")).Any();
 }

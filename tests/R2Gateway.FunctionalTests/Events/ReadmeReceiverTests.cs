@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Events;
 
@@ -20,12 +19,7 @@ public sealed partial class ReadmeReceiverTests
         script.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length.Should().BeLessThanOrEqualTo(12);
         using var dir = new TempDir();
         File.WriteAllText(Path.Combine(dir.Path, "receiver.py"), script);
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = FreePort.Next();
 
         var start = new ProcessStartInfo("python3", Path.Combine(dir.Path, "receiver.py")) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["R2GW_WEBHOOK_SECRET"] = Secret;
@@ -39,22 +33,26 @@ public sealed partial class ReadmeReceiverTests
         {
             using var http = new HttpClient();
             var url = $"http://127.0.0.1:{port}/";
-            HttpStatusCode forged = 0;
-            for (var i = 0; i < 300 && forged == 0; i++) // python may take seconds to start on a busy machine
-            {
-                try
+            // python may take seconds to start on a busy machine
+            var forged = await Eventually.Until(
+                async () =>
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent("{}") };
-                    request.Headers.Add("X-R2GW-Timestamp", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    request.Headers.Add("X-R2GW-Signature", "sha256=" + new string('0', 64));
-                    forged = (await http.SendAsync(request)).StatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    await Task.Delay(100);
-                }
-            }
-
+                    try
+                    {
+                        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent("{}") };
+                        request.Headers.Add("X-R2GW-Timestamp", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        request.Headers.Add("X-R2GW-Signature", "sha256=" + new string('0', 64));
+                        using var response = await http.SendAsync(request);
+                        return response.StatusCode;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return (HttpStatusCode)0;
+                    }
+                },
+                status => status != 0,
+                TimeSpan.FromSeconds(60),
+                "the README's receiver answered");
             forged.Should().Be(HttpStatusCode.Unauthorized);
             using var gateway = new FileSystemGateway();
             using var withEvents = FileSystemGateway.OnRoot(gateway.Root, new Dictionary<string, string?>
@@ -63,12 +61,7 @@ public sealed partial class ReadmeReceiverTests
                 ["Events:Webhooks:0:Secret"] = Secret,
             });
             await new GatewayApi(withEvents.Client).PutOkAsync("a.txt", RandomBytes(5));
-            for (var i = 0; i < 100 && !Printed(lines); i++)
-            {
-                await Task.Delay(100);
-            }
-
-            Printed(lines).Should().BeTrue("the receiver printed the event it verified");
+            await Eventually.Until(() => Printed(lines), TimeSpan.FromSeconds(20), "the receiver printed the event it verified");
         }
         finally
         {

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 using R2Gateway.Security;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Events;
 
@@ -246,4 +246,5 @@ public sealed class S3HooksStore : IUploadHooksStore, IDisposable
 
 public sealed class FileSystemUploadHooksTests(FileSystemHooksStore store) : UploadHooksTests(store), IClassFixture<FileSystemHooksStore>;
 
+[Trait("Needs", "S3")]
 public sealed class S3UploadHooksTests(S3HooksStore store) : UploadHooksTests(store), IClassFixture<S3HooksStore>;

@@ -1,5 +1,5 @@
 using System.Net;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.FunctionalTests.Http;
 

@@ -1,15 +1,16 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 using R2Gateway.Security;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Observability;
 
 /// <summary>/metrics, read with the Prometheus project's own text parser (python3-prometheus-client):
 /// the gateway's meters after a put, a multipart upload and refused requests; the scrape is never
 /// rate limited and needs its token when one is set.</summary>
+[Trait("Needs", "Clients")]
 public sealed class MetricsTests : IDisposable
 {
     private const string OpsToken = "r2gw_ops-token-0123456789abcdefghijklmnopqrstu";

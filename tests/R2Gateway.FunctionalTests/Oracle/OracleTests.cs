@@ -8,6 +8,7 @@ namespace R2Gateway.FunctionalTests.Oracle;
 /// must agree (status class, etags, bodies), except for the deviations docs/contract.md lists,
 /// which are asserted exactly on both sides.
 /// </summary>
+[Trait("Needs", "Oracle")]
 public sealed partial class OracleTests(DifferentialFixture oracle) : IClassFixture<DifferentialFixture>
 {
     private const int MiB = 1024 * 1024;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.FunctionalTests.Oracle;
 

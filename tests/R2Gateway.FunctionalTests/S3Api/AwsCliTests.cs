@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.S3Api;
 
 /// <summary>The real aws CLI against the gateway's S3 endpoint on the embedded store.</summary>
+[Trait("Needs", "Clients")]
 public sealed class AwsCliTests(S3GatewayFixture s3) : IClassFixture<S3GatewayFixture>
 {
     private const string B = S3GatewayFixture.Bucket;

@@ -1,8 +1,9 @@
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.FunctionalTests.S3Api;
 
 /// <summary>The real boto3 against the gateway's S3 endpoint (s3_boto3.py holds the client's side).</summary>
+[Trait("Needs", "Clients")]
 public sealed class Boto3Tests(S3GatewayFixture s3) : IClassFixture<S3GatewayFixture>
 {
     [Fact]

@@ -1,8 +1,9 @@
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.FunctionalTests.S3Api;
 
 /// <summary>rclone (Debian's package) against the gateway's S3 endpoint: copy a tree, then check it.</summary>
+[Trait("Needs", "Clients")]
 public sealed class RcloneTests(S3GatewayFixture s3) : IClassFixture<S3GatewayFixture>
 {
     [Fact]

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Xml.Linq;
 using Microsoft.Extensions.DependencyInjection;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 using R2Gateway.S3Api;
 
 namespace R2Gateway.FunctionalTests.S3Api;

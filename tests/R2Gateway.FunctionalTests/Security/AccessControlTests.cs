@@ -3,9 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 using R2Gateway.Security;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Security;
 

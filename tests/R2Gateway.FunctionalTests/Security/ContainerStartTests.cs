@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Security;
 
@@ -18,16 +17,9 @@ namespace R2Gateway.FunctionalTests.Security;
 public sealed partial class ContainerStartTests : IDisposable
 {
     private readonly TempDir _data = new();
-    private readonly int _port = FreePort();
+    private readonly int _port = FreePort.Next(IPAddress.Any);
 
     public void Dispose() => _data.Dispose();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Any, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string AppDll => typeof(Program).Assembly.Location;
 
@@ -162,16 +154,13 @@ public sealed partial class ContainerStartTests : IDisposable
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
             var up = false;
-            for (var i = 0; i < 150 && !up && !process.HasExited; i++)
+            try
             {
-                await Task.Delay(200);
-                try
-                {
-                    up = (await client.GetAsync("/healthz")).IsSuccessStatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                }
+                up = await Eventually.Answers(client, "/healthz", process) == HttpStatusCode.OK;
+            }
+            catch (InvalidOperationException)
+            {
+                // exited: the log below says why
             }
 
             lock (log)

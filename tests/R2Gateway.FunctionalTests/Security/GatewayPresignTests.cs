@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Security;
 
@@ -11,9 +13,10 @@ namespace R2Gateway.FunctionalTests.Security;
 public sealed class GatewayPresignTests : IDisposable
 {
     private readonly TempDir _root = new();
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private readonly FileSystemGateway _gateway;
 
-    public GatewayPresignTests() => _gateway = FileSystemGateway.OnRoot(_root.Path);
+    public GatewayPresignTests() => _gateway = FileSystemGateway.OnRoot(_root.Path, services: s => s.AddSingleton<TimeProvider>(_clock));
 
     public void Dispose()
     {
@@ -72,9 +75,14 @@ public sealed class GatewayPresignTests : IDisposable
     {
         var key = UniqueKey();
         await new GatewayApi(_gateway.Client).PutOkAsync(key, [1]);
-        var url = await PresignAsync(_gateway.Client, key, new { method = "GET", expiresIn = 1 });
-        await Task.Delay(2200);
-        await (await _gateway.UrlClient.GetAsync(url)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "AccessDenied", "expired");
+        var signedAt = _clock.GetUtcNow();
+        var url = await PresignAsync(_gateway.Client, key, new { method = "GET", expiresIn = 60 });
+
+        _clock.Advance(TimeSpan.FromSeconds(59));
+        (await _gateway.UrlClient.GetAsync(url)).StatusCode.Should().Be(HttpStatusCode.OK, "the URL is good until it expires");
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        var expiredAt = DateTimeOffset.FromUnixTimeSeconds(signedAt.AddSeconds(60).ToUnixTimeSeconds());
+        await (await _gateway.UrlClient.GetAsync(url)).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "AccessDenied", $"expired at {expiredAt:u}");
     }
 
     [Fact]

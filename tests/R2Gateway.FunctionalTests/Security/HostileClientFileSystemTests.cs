@@ -6,11 +6,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 using R2Gateway.Security;
 using R2Gateway.Storage;
 using R2Gateway.Storage.FileSystem;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Security;
 
@@ -254,12 +254,7 @@ public sealed class HostileClientFileSystemTests(FileSystemGateway gateway) : Ho
     public async Task A_readiness_probe_that_cannot_write_leaves_no_temp_file()
     {
         using var root = new TempDir();
-        int port;
-        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = FreePort.Next();
 
         // A file-size limit of 0 makes every write fail as a full disk does, after the file exists
         // (SIGXFSZ ignored, so the write returns EFBIG instead of killing the process).
@@ -274,19 +269,7 @@ public sealed class HostileClientFileSystemTests(FileSystemGateway gateway) : Ho
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            HttpStatusCode? ready = null;
-            for (var i = 0; i < 150 && ready is null; i++)
-            {
-                await Task.Delay(200);
-                try
-                {
-                    ready = (await client.GetAsync("/readyz")).StatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                }
-            }
-
+            var ready = await Eventually.Answers(client, "/readyz", process);
             ready.Should().Be(HttpStatusCode.ServiceUnavailable, "the probe cannot write");
             for (var i = 0; i < 5; i++)
             {

@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Security;
 
@@ -247,6 +247,7 @@ public abstract class HostileClientTests(IGatewayFixture gateway)
     }
 }
 
+[Trait("Needs", "S3")]
 public sealed class HostileClientS3Tests(S3Gateway gateway) : HostileClientTests(gateway), IClassFixture<S3Gateway>
 {
     [Fact]

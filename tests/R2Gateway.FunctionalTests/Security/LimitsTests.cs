@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Security;
 
@@ -22,11 +22,13 @@ public sealed class LimitsTests : IDisposable
         _root.Dispose();
     }
 
-    private GatewayApi Start(Dictionary<string, string?> settings)
+    private GatewayApi Start(Dictionary<string, string?> settings) => new(StartGateway(settings).Client);
+
+    private FileSystemGateway StartGateway(Dictionary<string, string?> settings)
     {
         var gateway = FileSystemGateway.OnRoot(_root.Path, settings);
         _gateways.Add(gateway);
-        return new GatewayApi(gateway.Client);
+        return gateway;
     }
 
     /// <summary>Starts a PUT that declares a long body and sends only a little of it.</summary>
@@ -50,9 +52,11 @@ public sealed class LimitsTests : IDisposable
     [Fact]
     public async Task Uploads_beyond_the_concurrency_limit_get_429_until_one_finishes()
     {
-        var api = Start(new() { ["Limits:ConcurrentUploadsPerToken"] = "1" });
+        var gateway = StartGateway(new() { ["Limits:ConcurrentUploadsPerToken"] = "1" });
+        var api = new GatewayApi(gateway.Client);
+        using var server = new ServerSignals(gateway.Services);
         var slow = await StartSlowPutAsync(api.Http, Url("slow", "put"));
-        await Task.Delay(300);
+        await server.UntilLeasesHeld(n => n == 1, "the slow put holds the one upload slot");
 
         using (var second = await api.PutAsync("second", [1, 2, 3]))
         {
@@ -61,17 +65,9 @@ public sealed class LimitsTests : IDisposable
         }
 
         slow.Reset();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        HttpStatusCode status;
-        do
-        {
-            await Task.Delay(100);
-            using var retry = await api.PutAsync("second", [1, 2, 3]);
-            status = retry.StatusCode;
-        }
-        while (status == HttpStatusCode.TooManyRequests && DateTime.UtcNow < deadline);
-
-        status.Should().Be(HttpStatusCode.OK);
+        await server.UntilLeasesHeld(n => n == 0, "the dropped put gave its slot back");
+        using var retry = await api.PutAsync("second", [1, 2, 3]);
+        retry.StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.FunctionalTests.Security;
 
@@ -12,20 +11,13 @@ public sealed class SafeDefaultTests : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Any, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private string[] Args(int port, params string[] more) =>
         [typeof(Program).Assembly.Location, $"--Urls=http://0.0.0.0:{port}", "--S3Api:Urls=http://127.0.0.1:0", $"--Storage:FileSystem:Root={_root.Path}", .. more];
 
     [Fact]
     public async Task Listening_beyond_loopback_without_tokens_refuses_to_start_and_says_what_to_set()
     {
-        var (exitCode, output) = await ProcessRunner.RunAsync("dotnet", Args(FreePort()), environment: new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+        var (exitCode, output) = await ProcessRunner.RunAsync("dotnet", Args(FreePort.Next(IPAddress.Any)), environment: new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
 
         exitCode.Should().NotBe(0);
         output.Should().Contain("without access control").And.Contain("Auth:Tokens").And.Contain("Auth:AllowAnonymous=true");
@@ -34,9 +26,9 @@ public sealed class SafeDefaultTests : IDisposable
     [Fact]
     public async Task An_S3_endpoint_beyond_loopback_without_tokens_refuses_to_start_before_binding()
     {
-        var s3Port = FreePort();
+        var s3Port = FreePort.Next(IPAddress.Any);
         var (exitCode, output) = await ProcessRunner.RunAsync("dotnet",
-            [typeof(Program).Assembly.Location, $"--Urls=http://127.0.0.1:{FreePort()}", $"--S3Api:Urls=http://0.0.0.0:{s3Port}", $"--Storage:FileSystem:Root={_root.Path}"],
+            [typeof(Program).Assembly.Location, $"--Urls=http://127.0.0.1:{FreePort.Next(IPAddress.Any)}", $"--S3Api:Urls=http://0.0.0.0:{s3Port}", $"--Storage:FileSystem:Root={_root.Path}"],
             environment: new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
 
         exitCode.Should().Be(1);
@@ -46,7 +38,7 @@ public sealed class SafeDefaultTests : IDisposable
     [Fact]
     public async Task Allowing_anonymous_access_on_purpose_starts_with_a_warning()
     {
-        var port = FreePort();
+        var port = FreePort.Next(IPAddress.Any);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in Args(port, "--Auth:AllowAnonymous=true"))
         {
@@ -61,20 +53,7 @@ public sealed class SafeDefaultTests : IDisposable
         try
         {
             using var client = new HttpClient();
-            var up = false;
-            for (var i = 0; i < 100 && !up; i++)
-            {
-                await Task.Delay(200);
-                try
-                {
-                    up = (await client.GetAsync($"http://127.0.0.1:{port}/healthz")).IsSuccessStatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                }
-            }
-
-            up.Should().BeTrue();
+            (await Eventually.Answers(client, $"http://127.0.0.1:{port}/healthz", process)).Should().Be(System.Net.HttpStatusCode.OK);
             lock (output)
             {
                 output.ToString().Should().Contain("Auth:AllowAnonymous is set");

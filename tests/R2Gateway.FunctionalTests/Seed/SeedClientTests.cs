@@ -1,10 +1,11 @@
 using System.Net;
 using System.Security.Cryptography;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.FunctionalTests.Seed;
 
 /// <summary>The Worker example's own Python client, run against the gateway.</summary>
+[Trait("Needs", "Clients")]
 public sealed class SeedClientTests(FileSystemGateway gateway) : IClassFixture<FileSystemGateway>
 {
     private const string PublishedEndpoint = "worker_endpoint = \"https://myworker.myzone.workers.dev/\"";

@@ -1,6 +1,6 @@
 using System.Net;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Storage;
 
@@ -34,7 +34,7 @@ public sealed class CrashAndLoadTests : IDisposable
             // Complete copies nothing now, so it takes milliseconds: kill somewhere in or just after it.
             // Each crash point is also set up exactly in ManifestCompleteTests.
             var complete = api.CompleteAsync("crash/object", uploadId, parts);
-            await Task.Delay(Random.Shared.Next(0, 4));
+            await Task.Delay(Random.Shared.Next(0, 4)); // a random kill point is the test, not a wait for something
             first.KillHard();
             try
             {

@@ -1,6 +1,9 @@
 using System.Net;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using R2Gateway.FunctionalTests.Security;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Storage;
 
@@ -11,9 +14,9 @@ public sealed class FileSystemStoreTests : IDisposable
     private readonly TempDir _root = new();
     private readonly List<FileSystemGateway> _gateways = [];
 
-    private FileSystemGateway Start(IDictionary<string, string?>? settings = null)
+    private FileSystemGateway Start(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
-        var gateway = FileSystemGateway.OnRoot(_root.Path, settings);
+        var gateway = FileSystemGateway.OnRoot(_root.Path, settings, services);
         _gateways.Add(gateway);
         return gateway;
     }
@@ -28,22 +31,6 @@ public sealed class FileSystemStoreTests : IDisposable
         _root.Dispose();
     }
 
-    private static async Task<bool> Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return true;
-    }
-
     [Fact]
     public async Task A_dropped_part_upload_leaves_no_temp_file_behind()
     {
@@ -52,13 +39,11 @@ public sealed class FileSystemStoreTests : IDisposable
         var uploadId = await api.CreateAsync(key);
         using (var request = await PartialRequest.StartAsync(api.Http, "PUT", Url(key, "mpu-uploadpart", $"uploadId={uploadId}&partNumber=1"), 8 * MiB, 2 * MiB))
         {
-            (await Eventually(() => Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Any()))
-                .Should().BeTrue("the part is being written to a temp file");
+            await Eventually.Until(() => Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Any(), because: "the part is being written to a temp file");
             request.Reset();
         }
 
-        (await Eventually(() => !Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Any()))
-            .Should().BeTrue("the temp file of a dropped part is deleted");
+        await Eventually.Until(() => !Directory.EnumerateFiles(Path.Combine(_root.Path, "tmp")).Any(), because: "the temp file of a dropped part is deleted");
         Directory.EnumerateFiles(Path.Combine(_root.Path, "uploads", uploadId), "*.part").Should().BeEmpty();
     }
 
@@ -136,26 +121,28 @@ public sealed class FileSystemStoreTests : IDisposable
     [Fact]
     public async Task Uploads_older_than_the_limit_are_swept()
     {
-        var api = new GatewayApi(Start(new Dictionary<string, string?>
-        {
-            ["Storage:AbortIncompleteUploadsAfter"] = "00:00:01",
-            ["Storage:FileSystem:SweepInterval"] = "00:00:01",
-        }).Client);
-        var key = UniqueKey();
-        var uploadId = await api.CreateAsync(key);
-        await api.UploadPartOkAsync(key, uploadId, 1, RandomBytes(10));
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var logs = new CapturedLogs();
+        var api = new GatewayApi(Start(
+            new Dictionary<string, string?>
+            {
+                ["Storage:AbortIncompleteUploadsAfter"] = "01:00:00",
+                ["Storage:FileSystem:SweepInterval"] = "00:10:00",
+            },
+            services => services.AddSingleton<TimeProvider>(clock).AddSingleton<Serilog.Core.ILogEventSink>(logs)).Client);
+        var old = UniqueKey();
+        var oldId = await api.CreateAsync(old);
+        await api.UploadPartOkAsync(old, oldId, 1, RandomBytes(10));
+        clock.Advance(TimeSpan.FromMinutes(40));
+        var young = UniqueKey();
+        var youngId = await api.CreateAsync(young);
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        HttpStatusCode status;
-        do
-        {
-            await Task.Delay(250);
-            status = (await api.Http.GetAsync(Url(key, "mpu-listparts", $"uploadId={uploadId}"))).StatusCode;
-        }
-        while (status == HttpStatusCode.OK && DateTime.UtcNow < deadline);
+        clock.Advance(TimeSpan.FromMinutes(30)); // the first upload is 70 min old, the second 30
+        await Eventually.Until(() => logs.Text.Contains("Aborted 1 multipart uploads", StringComparison.Ordinal), because: "a sweep aborted the old upload alone");
 
-        status.Should().Be(HttpStatusCode.NotFound);
-        Directory.Exists(Path.Combine(_root.Path, "uploads", uploadId)).Should().BeFalse();
+        (await api.Http.GetAsync(Url(old, "mpu-listparts", $"uploadId={oldId}"))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        Directory.Exists(Path.Combine(_root.Path, "uploads", oldId)).Should().BeFalse();
+        (await api.Http.GetAsync(Url(young, "mpu-listparts", $"uploadId={youngId}"))).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -2,13 +2,15 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.Storage;
 
 /// <summary>The S3 store against a real S3 server, checked from outside the gateway with boto3 and
 /// the aws CLI: what the gateway writes is really in the bucket, and the other way round.</summary>
+[Trait("Needs", "S3")]
+[Trait("Needs", "Clients")]
 public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
 {
     private readonly GatewayApi _api = new(gateway.Client);
@@ -206,6 +208,7 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
 }
 
 /// <summary>The S3 server goes away mid-test and comes back: clear 503s meanwhile, then recovery.</summary>
+[Trait("Needs", "S3")]
 public sealed class S3OutageTests : IDisposable
 {
     private readonly S3TestServer _server = new();

@@ -1,4 +1,4 @@
-namespace R2Gateway.FunctionalTests.Infrastructure;
+namespace R2Gateway.Testing;
 
 public sealed class TempDir : IDisposable
 {

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace R2Gateway.FunctionalTests.Infrastructure;
+namespace R2Gateway.Testing;
 
 /// <summary>A request written by hand on a raw connection: a head that declares a body, and only part
 /// of that body, as a client that stalls or crashes mid-upload sends.</summary>

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace R2Gateway.FunctionalTests.Infrastructure;
+namespace R2Gateway.Testing;
 
 /// <summary>A thin client of the gateway's HTTP contract, as a test would write requests by hand.</summary>
 public sealed class GatewayApi(HttpClient client)

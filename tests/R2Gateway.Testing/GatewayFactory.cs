@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace R2Gateway.FunctionalTests.Infrastructure;
+namespace R2Gateway.Testing;
 
 /// <summary>A gateway on a real Kestrel port on loopback, so tests go over the wire (body limits,
 /// chunked bodies, dropped connections) and external clients such as the seed's Python script can reach it.</summary>
@@ -73,6 +73,9 @@ public interface IGatewayFixture
 
     /// <summary>A client for URLs the gateway hands out (presigned URLs may point at the bucket).</summary>
     HttpClient UrlClient { get; }
+
+    /// <summary>The gateway's services, e.g. for <see cref="ServerSignals"/>.</summary>
+    IServiceProvider Services { get; }
 }
 
 /// <summary>A gateway on the embedded filesystem store, rooted in a fresh temp directory.</summary>

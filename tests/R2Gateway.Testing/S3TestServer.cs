@@ -1,10 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using Amazon.S3;
 using Amazon.S3.Model;
 using R2Gateway.Storage.S3;
 
-namespace R2Gateway.FunctionalTests.Infrastructure;
+namespace R2Gateway.Testing;
 
 /// <summary>
 /// A real S3 server for the tests: Ceph's radosgw on a throwaway one-node cluster on loopback,
@@ -16,13 +14,13 @@ public sealed class S3TestServer : IDisposable
     public const string AccessKey = "TESTKEY";
     public const string SecretKey = "TESTSECRET";
 
-    private readonly int _httpPort = FreePort();
-    private readonly int _monPort = FreePort();
+    private readonly int _httpPort = FreePort.Next();
+    private readonly int _monPort = FreePort.Next();
     private string? _stateDir;
 
     public S3TestServer() => Start();
 
-    public int HttpsPort { get; } = FreePort();
+    public int HttpsPort { get; } = FreePort.Next();
 
     public Uri Endpoint => new($"https://127.0.0.1:{HttpsPort}");
 
@@ -135,12 +133,6 @@ public sealed class S3TestServer : IDisposable
         Directory.Delete(Path.GetDirectoryName(CaCertificate)!, recursive: true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>A gateway on the S3 store, backed by its own real S3 server and bucket.</summary>
@@ -163,6 +155,8 @@ public sealed class S3Gateway : IGatewayFixture, IDisposable
     public HttpClient Client { get; }
 
     public Uri BaseAddress => _factory.BaseAddress;
+
+    public IServiceProvider Services => _factory.Services;
 
     public HttpClient UrlClient => field ??= Server.TrustingHttpClient();
 

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
-namespace R2Gateway.FunctionalTests.Infrastructure;
+namespace R2Gateway.Testing;
 
 /// <summary>The gateway as its own process (dotnet R2Gateway.dll), for what only a real process
 /// shows: its memory, and being killed with SIGKILL.</summary>
@@ -39,12 +37,7 @@ public sealed class GatewayProcess : IDisposable
 
     public static async Task<GatewayProcess> StartAsync(params string[] settings)
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = FreePort.Next();
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { typeof(Program).Assembly.Location, $"--Urls=http://127.0.0.1:{port}", "--S3Api:Urls=http://127.0.0.1:0" }.Concat(settings))
@@ -59,24 +52,30 @@ public sealed class GatewayProcess : IDisposable
         gateway._process.BeginOutputReadLine();
         gateway._process.BeginErrorReadLine();
         using var client = new HttpClient();
-        for (var i = 0; i < 150; i++)
+        try
         {
-            try
-            {
-                if ((await client.GetAsync(new Uri(gateway.BaseAddress, "healthz"))).IsSuccessStatusCode)
+            await Eventually.Until(
+                async () =>
                 {
-                    return gateway;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
+                    try
+                    {
+                        using var health = await client.GetAsync(new Uri(gateway.BaseAddress, "healthz"));
+                        return health.IsSuccessStatusCode;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return gateway._process.HasExited ? throw new InvalidOperationException("The gateway process exited:\n" + gateway.Log) : false;
+                    }
+                },
+                TimeSpan.FromMinutes(2), // a process start takes long on a loaded machine; an exit fails at once
+                "the gateway process answered /healthz");
+            return gateway;
         }
-
-        gateway.Dispose();
-        throw new InvalidOperationException("The gateway process did not start:\n" + gateway.Log);
+        catch (TimeoutException e)
+        {
+            gateway.Dispose();
+            throw new InvalidOperationException("The gateway process did not start:\n" + gateway.Log, e);
+        }
     }
 
     /// <summary>SIGKILL: no shutdown, no cleanup, as a crash or an OOM kill would do.</summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace R2Gateway.FunctionalTests.Infrastructure;
+namespace R2Gateway.Testing;
 
 public static class ProcessRunner
 {

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace R2Gateway.BrowserTests.Infrastructure;
+namespace R2Gateway.Testing;
 
 /// <summary>What the gateway saw, recorded server-side: every object request with its action, part
 /// and status, and how many part uploads ran at once. It can also slow part uploads down, so a
@@ -16,6 +16,9 @@ public sealed class RequestRecorder
     public ConcurrentQueue<Seen> Requests { get; } = new();
 
     public int MaxConcurrentParts { get; private set; }
+
+    /// <summary>Part uploads the gateway is handling right now (held back or being stored).</summary>
+    public int PartsInFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>How long to hold a part upload before it is handled, by part number.</summary>
     public Func<int, TimeSpan> PartDelay { get; set; } = _ => TimeSpan.Zero;
@@ -38,7 +41,7 @@ public sealed class RequestRecorder
         if (isPart)
         {
             MaxConcurrentParts = Math.Max(MaxConcurrentParts, Interlocked.Increment(ref _inFlight));
-            await Task.Delay(PartDelay(partNumber));
+            await Task.Delay(PartDelay(partNumber)); // a slow server is the condition under test, not a wait
         }
 
         try

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
-namespace R2Gateway.FunctionalTests.Infrastructure;
+namespace R2Gateway.Testing;
 
 /// <summary>Events/receiver.py as a real process on loopback: a webhook receiver that verifies
 /// signatures and a pre-upload hook. It keeps its port across <see cref="Stop"/> and <see cref="Start"/>.</summary>
@@ -18,10 +16,7 @@ public sealed class WebhookReceiver : IDisposable
     public WebhookReceiver(int failFirst = 0)
     {
         _failFirst = failFirst;
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        Port = FreePort.Next();
         Start();
     }
 
@@ -39,22 +34,31 @@ public sealed class WebhookReceiver : IDisposable
             start.ArgumentList.Add(arg);
         }
 
-        for (var attempt = 0; ; attempt++)
+        // A restart on the same port may find it still held by the instance just killed for a moment:
+        // receiver.py then exits at once, and a new attempt follows.
+        var error = "";
+        try
         {
-            _process = Process.Start(start)!;
-            if (_process.StandardOutput.ReadLine() == "ready")
-            {
-                return;
-            }
+            Eventually.Until(
+                () =>
+                {
+                    _process?.Dispose();
+                    _process = Process.Start(start)!;
+                    if (_process.StandardOutput.ReadLine() == "ready")
+                    {
+                        return true;
+                    }
 
-            // The port may still be held by the previous instance for a moment.
-            _process.WaitForExit();
-            if (attempt > 50)
-            {
-                throw new InvalidOperationException("receiver.py did not start: " + _process.StandardError.ReadToEnd());
-            }
-
-            Thread.Sleep(100);
+                    _process.WaitForExit();
+                    error = _process.StandardError.ReadToEnd();
+                    return false;
+                },
+                TimeSpan.FromSeconds(10),
+                "receiver.py started").GetAwaiter().GetResult();
+        }
+        catch (TimeoutException e)
+        {
+            throw new InvalidOperationException("receiver.py did not start: " + error, e);
         }
     }
 
@@ -76,21 +80,9 @@ public sealed class WebhookReceiver : IDisposable
 
     public IReadOnlyList<JsonObject> HookCalls() => Received().Where(r => (string?)r["path"] == "/hook").ToList();
 
-    /// <summary>Waits until <paramref name="done"/> holds for the events received.</summary>
-    public async Task<IReadOnlyList<JsonObject>> WaitForEventsAsync(Func<IReadOnlyList<JsonObject>, bool> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var events = Events();
-            if (done(events) || DateTime.UtcNow > deadline)
-            {
-                return events;
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    /// <summary>Waits until <paramref name="done"/> holds for the events received, and returns them.</summary>
+    public Task<IReadOnlyList<JsonObject>> WaitForEventsAsync(Func<IReadOnlyList<JsonObject>, bool> done, TimeSpan timeout) =>
+        Eventually.Until(Events, done, timeout, "the webhook receiver got the events expected");
 
     public void Dispose()
     {
