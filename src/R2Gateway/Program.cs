@@ -44,7 +44,6 @@ if (app.StartRefusal() is { } refusal)
 app.UseCloseOnUnsentBody();
 app.UseGatewayRequestLog();
 app.UseGatewayMetrics();
-app.UseFaultInjection();
 app.UseExceptionHandler();
 app.UseMiddleware<ProblemBodies>();
 app.UseUploadPage();

@@ -18,7 +18,19 @@ public sealed class S3TestServer : IDisposable
     private readonly int _monPort = FreePort.Next();
     private string? _stateDir;
 
+    private static readonly Lazy<S3TestServer> SharedServer = new(() =>
+    {
+        var server = new S3TestServer();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
+        return server;
+    });
+
     public S3TestServer() => Start();
+
+    /// <summary>One server for the whole test assembly, started on first use and stopped when the test
+    /// process exits: each user takes a bucket of its own (<see cref="CreateUniqueBucket"/>). A test that
+    /// stops or restarts the server starts one of its own instead.</summary>
+    public static S3TestServer Shared => SharedServer.Value;
 
     public int HttpsPort { get; } = FreePort.Next();
 
@@ -56,6 +68,17 @@ public sealed class S3TestServer : IDisposable
             File.Copy(Path.Combine(_stateDir, "cert.pem"), CaCertificate);
             File.Copy(Path.Combine(_stateDir, "key.pem"), CaKey);
         }
+
+        // The daemons outlive a test process that is killed (a hang timeout, Ctrl-C): a detached watcher
+        // takes them down when this process is gone. After a normal stop it finds nothing to do.
+        var watcher = new System.Diagnostics.ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var arg in new[] { "-f", "bash", "-c", "while kill -0 \"$1\" 2>/dev/null; do sleep 2; done; exec bash \"$2\" down \"$3\"", "watch",
+            Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), script, _stateDir })
+        {
+            watcher.ArgumentList.Add(arg);
+        }
+
+        System.Diagnostics.Process.Start(watcher)?.WaitForExit();
     }
 
     private string CaKey => Path.Combine(Path.GetDirectoryName(CaCertificate)!, "key.pem");
@@ -105,6 +128,28 @@ public sealed class S3TestServer : IDisposable
         client.PutBucketAsync(new PutBucketRequest { BucketName = bucket }).GetAwaiter().GetResult();
     }
 
+    /// <summary>Creates a bucket no other test uses, named <paramref name="stem"/>-&lt;random&gt;.</summary>
+    public string CreateUniqueBucket(string stem)
+    {
+        var bucket = $"{stem}-{Guid.NewGuid():N}";
+        CreateBucket(bucket);
+        return bucket;
+    }
+
+    /// <summary>Deletes a bucket with its objects and unfinished uploads (the server keeps data in memory).
+    /// Best effort: a server already stopped has nothing to free.</summary>
+    public void DeleteBucket(string bucket)
+    {
+        try
+        {
+            using var client = Client(bucket);
+            Amazon.S3.Util.AmazonS3Util.DeleteS3BucketWithObjectsAsync(client, bucket).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is AmazonS3Exception or HttpRequestException or IOException)
+        {
+        }
+    }
+
     /// <summary>Gateway configuration for a bucket on this server.</summary>
     public Dictionary<string, string?> GatewaySettings(string bucket) => new()
     {
@@ -135,22 +180,23 @@ public sealed class S3TestServer : IDisposable
 
 }
 
-/// <summary>A gateway on the S3 store, backed by its own real S3 server and bucket.</summary>
+/// <summary>A gateway on the S3 store, on a bucket of its own on the assembly's shared S3 server.</summary>
 public sealed class S3Gateway : IGatewayFixture, IDisposable
 {
-    public const string Bucket = "r2gw-test";
     private readonly GatewayFactory _factory;
 
     public S3Gateway()
     {
-        Server = new S3TestServer();
-        Server.CreateBucket(Bucket);
+        Server = S3TestServer.Shared;
+        Bucket = Server.CreateUniqueBucket("r2gw-test");
         _factory = GatewayFactory.Start(Server.GatewaySettings(Bucket));
         Client = _factory.CreateClient();
         Client.Timeout = TimeSpan.FromMinutes(2);
     }
 
     public S3TestServer Server { get; }
+
+    public string Bucket { get; }
 
     public HttpClient Client { get; }
 
@@ -165,6 +211,6 @@ public sealed class S3Gateway : IGatewayFixture, IDisposable
         Client.Dispose();
         UrlClient.Dispose();
         _factory.Dispose();
-        Server.Dispose();
+        Server.DeleteBucket(Bucket);
     }
 }

@@ -11,26 +11,25 @@ namespace R2Gateway.BrowserTests.Pages;
 [Trait("Needs", "S3")]
 public sealed class UploadPageOnS3Tests : IDisposable
 {
-    private const string Bucket = "browser-uploads";
-    private readonly S3TestServer _s3 = new();
+    private readonly S3TestServer _s3 = S3TestServer.Shared;
+    private readonly string _bucket = S3TestServer.Shared.CreateUniqueBucket("browser-uploads");
     private readonly TempDir _files = new();
 
     public void Dispose()
     {
-        _s3.Dispose();
+        _s3.DeleteBucket(_bucket);
         _files.Dispose();
     }
 
     [Fact]
     public async Task The_browser_uploads_parts_straight_to_the_bucket_with_presigned_urls()
     {
-        _s3.CreateBucket(Bucket);
         var recorder = new RequestRecorder();
-        using var gateway = GatewayFactory.Start(_s3.GatewaySettings(Bucket), recorder.AddTo);
+        using var gateway = GatewayFactory.Start(_s3.GatewaySettings(_bucket), recorder.AddTo);
         var origin = gateway.BaseAddress.GetLeftPart(UriPartial.Authority);
 
         // The bucket must let the page's origin PUT and read ETag: the gateway's own command does it.
-        var settings = _s3.GatewaySettings(Bucket).Append(new("Cors:AllowedOrigins:0", origin)).Select(s => $"--{s.Key}={s.Value}");
+        var settings = _s3.GatewaySettings(_bucket).Append(new("Cors:AllowedOrigins:0", origin)).Select(s => $"--{s.Key}={s.Value}");
         var (exitCode, output) = await ProcessRunner.RunAsync("dotnet", [typeof(Program).Assembly.Location, "cors", "apply", .. settings]);
         exitCode.Should().Be(0, output);
 
@@ -57,8 +56,8 @@ public sealed class UploadPageOnS3Tests : IDisposable
         await page.WaitForObjectRowAsync("straight-to-bucket.bin");
         await page.Page.ScreenshotAsync(new() { Path = Browser.Screenshot("upload-page-s3-done") });
 
-        using var direct = _s3.Client(Bucket);
-        using var stored = await direct.GetObjectAsync(Bucket, "straight-to-bucket.bin");
+        using var direct = _s3.Client(_bucket);
+        using var stored = await direct.GetObjectAsync(_bucket, "straight-to-bucket.bin");
         using var bytes = new MemoryStream();
         await stored.ResponseStream.CopyToAsync(bytes);
         bytes.ToArray().Should().Equal(data);

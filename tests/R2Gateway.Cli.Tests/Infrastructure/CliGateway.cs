@@ -19,11 +19,11 @@ public sealed class CliGateway : IDisposable
     private readonly GatewayFactory _factory;
 
     public CliGateway()
-        : this(failEveryNthPart: 0)
+        : this(new Faults())
     {
     }
 
-    private CliGateway(int failEveryNthPart, Dictionary<string, string?>? extra = null)
+    private CliGateway(Faults faults, Dictionary<string, string?>? extra = null)
     {
         var root = Root = Directory.CreateTempSubdirectory("r2gw-cli-").FullName;
         var settings = new Dictionary<string, string?>
@@ -31,14 +31,17 @@ public sealed class CliGateway : IDisposable
             ["Storage:Provider"] = "FileSystem",
             ["Storage:FileSystem:Root"] = root,
             ["Storage:FileSystem:Fsync"] = "false",
-            ["Testing:FailEveryNthPartRequest"] = failEveryNthPart.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in extra ?? [])
         {
             settings[key] = value;
         }
 
-        _factory = GatewayFactory.Start(settings, Recorder.AddTo);
+        _factory = GatewayFactory.Start(settings, services =>
+        {
+            faults.AddTo(services);
+            Recorder.AddTo(services);
+        });
         Client = _factory.CreateClient();
         Api = new GatewayApi(Client);
     }
@@ -60,7 +63,7 @@ public sealed class CliGateway : IDisposable
     public string StateDirectory => Path.Combine(Root, "r2gw-state");
 
     /// <summary>A gateway with access control: one token with every right on every key.</summary>
-    public static CliGateway WithToken(string token) => new(0, new()
+    public static CliGateway WithToken(string token) => new(new Faults(), new()
     {
         ["Auth:Tokens:0:Name"] = "cli",
         ["Auth:Tokens:0:Hash"] = R2Gateway.Security.TokenHash.Of(token),
@@ -71,11 +74,11 @@ public sealed class CliGateway : IDisposable
         ["Auth:Tokens:0:Can:3"] = "Presign",
     });
 
-    /// <summary>A gateway that answers every Nth part request 503 (the test-only fault switch).</summary>
-    public static CliGateway FailingEveryNthPart(int n) => new(n);
+    /// <summary>A gateway that answers every Nth part request 503 (a test-only fault).</summary>
+    public static CliGateway FailingEveryNthPart(int n) => new(new Faults(FailEveryNthPart: n));
 
-    /// <summary>A gateway that runs the first mpu-complete and then drops its answer (the test-only fault switch).</summary>
-    public static CliGateway LosingFirstCompleteAnswer() => new(0, new() { [R2Gateway.Http.FaultInjection.LoseCompleteAnswerKey] = "true" });
+    /// <summary>A gateway that runs the first mpu-complete and then drops its answer (a test-only fault).</summary>
+    public static CliGateway LosingFirstCompleteAnswer() => new(new Faults(LoseFirstCompleteAnswer: true));
 
     /// <summary>The arguments that point r2gw at this gateway and its state directory.</summary>
     public string[] Target => ["--endpoint", BaseAddress.ToString(), "--state-dir", StateDirectory];

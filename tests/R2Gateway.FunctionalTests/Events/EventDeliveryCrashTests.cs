@@ -26,7 +26,7 @@ public sealed class EventDeliveryCrashTests : IDisposable
     [Trait("Needs", "S3")] // for its S3 case; xunit has no per-case traits
     public async Task A_gateway_killed_mid_delivery_and_restarted_delivers_every_event_at_least_once(string provider)
     {
-        using var s3 = provider == "S3" ? new S3TestServer() : null;
+        var s3 = provider == "S3" ? S3TestServer.Shared : null;
         var settings = EventsTests.Settings(_receiver);
         if (s3 is null)
         {
@@ -34,8 +34,7 @@ public sealed class EventDeliveryCrashTests : IDisposable
         }
         else
         {
-            s3.CreateBucket("crash");
-            foreach (var (k, v) in s3.GatewaySettings("crash"))
+            foreach (var (k, v) in s3.GatewaySettings(s3.CreateUniqueBucket("crash")))
             {
                 settings[k] = v;
             }

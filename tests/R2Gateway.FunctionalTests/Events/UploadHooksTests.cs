@@ -217,14 +217,12 @@ public sealed class FileSystemHooksStore : IUploadHooksStore, IDisposable
 
 public sealed class S3HooksStore : IUploadHooksStore, IDisposable
 {
-    private const string Bucket = "hooks";
-    private readonly S3TestServer _server = new();
-
-    public S3HooksStore() => _server.CreateBucket(Bucket);
+    private readonly S3TestServer _server = S3TestServer.Shared;
+    private readonly string _bucket = S3TestServer.Shared.CreateUniqueBucket("hooks");
 
     public (IDisposable Gateway, HttpClient Client) Start(Dictionary<string, string?> settings)
     {
-        var all = _server.GatewaySettings(Bucket);
+        var all = _server.GatewaySettings(_bucket);
         foreach (var (k, v) in settings)
         {
             all[k] = v;
@@ -236,12 +234,12 @@ public sealed class S3HooksStore : IUploadHooksStore, IDisposable
 
     public async Task<int> UploadsUnderAsync(string key)
     {
-        using var client = _server.Client(Bucket);
-        var uploads = await client.ListMultipartUploadsAsync(new Amazon.S3.Model.ListMultipartUploadsRequest { BucketName = Bucket, Prefix = key });
+        using var client = _server.Client(_bucket);
+        var uploads = await client.ListMultipartUploadsAsync(new Amazon.S3.Model.ListMultipartUploadsRequest { BucketName = _bucket, Prefix = key });
         return uploads.MultipartUploads?.Count ?? 0;
     }
 
-    public void Dispose() => _server.Dispose();
+    public void Dispose() => _server.DeleteBucket(_bucket);
 }
 
 public sealed class FileSystemUploadHooksTests(FileSystemHooksStore store) : UploadHooksTests(store), IClassFixture<FileSystemHooksStore>;

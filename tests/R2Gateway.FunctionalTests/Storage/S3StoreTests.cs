@@ -18,7 +18,7 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
     private async Task<JsonObject> ReadDirectlyAsync(string key)
     {
         var (exitCode, output) = await ProcessRunner.RunAsync("python3",
-            [Path.Combine(AppContext.BaseDirectory, "Storage", "s3_direct.py"), "get", gateway.Server.Endpoint.ToString(), S3Gateway.Bucket, key],
+            [Path.Combine(AppContext.BaseDirectory, "Storage", "s3_direct.py"), "get", gateway.Server.Endpoint.ToString(), gateway.Bucket, key],
             environment: gateway.Server.AwsEnvironment);
         exitCode.Should().Be(0, output);
         return JsonNode.Parse(output)!.AsObject();
@@ -63,7 +63,7 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
     {
         var key = UniqueKey();
         var (exitCode, output) = await ProcessRunner.RunAsync("python3",
-            [Path.Combine(AppContext.BaseDirectory, "Storage", "s3_direct.py"), "put", gateway.Server.Endpoint.ToString(), S3Gateway.Bucket, key,
+            [Path.Combine(AppContext.BaseDirectory, "Storage", "s3_direct.py"), "put", gateway.Server.Endpoint.ToString(), gateway.Bucket, key,
                 """{"camera": "7", "place": "=?UTF-8?B?TcO8bmNoZW4=?="}"""],
             environment: gateway.Server.AwsEnvironment);
         exitCode.Should().Be(0, output);
@@ -109,7 +109,7 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
         var key = UniqueKey("from-cli.json");
 
         var (exitCode, output) = await ProcessRunner.RunAsync("aws",
-            ["--endpoint-url", gateway.Server.Endpoint.ToString(), "s3", "cp", file, $"s3://{S3Gateway.Bucket}/{key}", "--content-type", "application/json"],
+            ["--endpoint-url", gateway.Server.Endpoint.ToString(), "s3", "cp", file, $"s3://{gateway.Bucket}/{key}", "--content-type", "application/json"],
             environment: gateway.Server.AwsEnvironment);
         exitCode.Should().Be(0, output);
 
@@ -124,7 +124,7 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
     [Fact]
     public async Task Two_gateways_on_one_bucket_serve_one_upload()
     {
-        using var second = GatewayFactory.Start(gateway.Server.GatewaySettings(S3Gateway.Bucket));
+        using var second = GatewayFactory.Start(gateway.Server.GatewaySettings(gateway.Bucket));
         var other = new GatewayApi(second.CreateClient());
         var key = UniqueKey();
         var part1 = RandomBytes(5 * MiB);
@@ -142,7 +142,7 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
     [Fact]
     public async Task Wrong_credentials_are_a_502_that_names_the_settings_and_never_the_secret()
     {
-        var settings = gateway.Server.GatewaySettings(S3Gateway.Bucket);
+        var settings = gateway.Server.GatewaySettings(gateway.Bucket);
         settings["Storage:S3:SecretAccessKey"] = "not-the-secret-4f1c";
         using var wrong = GatewayFactory.Start(settings);
         using var client = wrong.CreateClient();
@@ -184,13 +184,13 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
     [Fact]
     public async Task Lifecycle_apply_puts_a_rule_that_aborts_uploads_after_7_days()
     {
-        var settings = gateway.Server.GatewaySettings(S3Gateway.Bucket).Select(s => $"--{s.Key}={s.Value}");
+        var settings = gateway.Server.GatewaySettings(gateway.Bucket).Select(s => $"--{s.Key}={s.Value}");
         var (exitCode, output) = await ProcessRunner.RunAsync("dotnet", [typeof(Program).Assembly.Location, "lifecycle", "apply", .. settings]);
         exitCode.Should().Be(0, output);
         output.Should().Contain("7 days");
 
         var (readExit, rules) = await ProcessRunner.RunAsync("python3",
-            [Path.Combine(AppContext.BaseDirectory, "Storage", "s3_direct.py"), "lifecycle", gateway.Server.Endpoint.ToString(), S3Gateway.Bucket],
+            [Path.Combine(AppContext.BaseDirectory, "Storage", "s3_direct.py"), "lifecycle", gateway.Server.Endpoint.ToString(), gateway.Bucket],
             environment: gateway.Server.AwsEnvironment);
         readExit.Should().Be(0, rules);
         var rule = JsonNode.Parse(rules)!.AsArray().Single(r => r!["ID"]!.GetValue<string>() == "r2gateway-abort-incomplete-uploads")!;
