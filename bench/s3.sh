@@ -7,7 +7,8 @@
 #   BENCH_SIZE_MIB=256 BENCH_ROUNDS=3 bash bench/s3.sh
 #   bash bench/s3.sh --Storage:FileSystem:Fsync=false   # extra args go to the gateway
 #
-# Environment: BENCH_SIZE_MIB (1024), BENCH_ROUNDS (2), BENCH_TMP (temp dir parent), BENCH_KEEP=1.
+# Environment: BENCH_SIZE_MIB (1024), BENCH_ROUNDS (2), BENCH_TMP (temp dir parent), BENCH_KEEP=1,
+# BENCH_SCENARIOS ("worker-put s3-cp"; also s3-cp-no-crc: the CLI without its default CRC32).
 # Each upload gets a fresh gateway (same data root), so its peak RSS (VmHWM) is that upload's alone.
 # The aws CLI runs with its defaults (8 MiB parts, 10 in flight, CRC32 checksums; over plain http it
 # SHA-256-signs every part body, which the gateway verifies).
@@ -97,6 +98,9 @@ run() {
     s3-cp)
       /usr/bin/time -f "%U %S" -o "$WORK/client-cpu" \
         aws --endpoint-url "$S3" s3 cp "$FILE" s3://r2gateway/bench/s3.bin --only-show-errors ;;
+    s3-cp-no-crc)  # the same without the CRC32 the CLI adds by default (the SHA-256 of the payload stays)
+      AWS_REQUEST_CHECKSUM_CALCULATION=when_required /usr/bin/time -f "%U %S" -o "$WORK/client-cpu" \
+        aws --endpoint-url "$S3" s3 cp "$FILE" s3://r2gateway/bench/s3-no-crc.bin --only-show-errors ;;
   esac
   end="$(now)"
   local rss cpu client
@@ -111,8 +115,9 @@ run() {
 RESULTS="$WORK/results.txt"
 for round in $(seq 1 "$ROUNDS"); do
   log "round $round/$ROUNDS (load: $(cut -d' ' -f1-3 /proc/loadavg))"
-  run worker-put | tee -a "$RESULTS" >&2
-  run s3-cp | tee -a "$RESULTS" >&2
+  for scenario in ${BENCH_SCENARIOS:-worker-put s3-cp}; do
+    run "$scenario" | tee -a "$RESULTS" >&2
+  done
 done
 
 # Both stored the same bytes.
