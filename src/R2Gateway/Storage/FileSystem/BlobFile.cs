@@ -15,6 +15,7 @@ internal static class BlobFile
 {
     private const int CopyBufferSize = 256 * 1024; // per upload in flight: 200 at once must stay cheap
     private const int FooterSize = sizeof(int) + 8;
+    private const int TailReadSize = 1024;
     // Metadata is at most 8 KiB (ObjectMetadataRules) and a key 1 KiB, but JSON may escape each
     // byte as six; the cap only bounds what a damaged file can make the reader allocate.
     private const int MaxTrailerSize = 1024 * 1024;
@@ -89,12 +90,20 @@ internal static class BlobFile
     }
 
     /// <summary>The trailer's JSON bytes, for a caller that reads more than one shape from them.</summary>
+    /// <remarks>One read of the file's tail usually holds footer and trailer both: complete reads
+    /// thousands of part trailers, so each saved read counts.</remarks>
     public static (byte[] Json, long DataLength) ReadTrailerJson(SafeFileHandle handle, string path)
     {
         var length = RandomAccess.GetLength(handle);
-        Span<byte> footer = stackalloc byte[FooterSize];
-        if (length < FooterSize || RandomAccess.Read(handle, footer, length - FooterSize) != FooterSize
-            || !footer[sizeof(int)..].SequenceEqual(Magic))
+        Span<byte> tail = stackalloc byte[TailReadSize];
+        tail = tail[..(int)Math.Min(length, TailReadSize)];
+        if (length < FooterSize || RandomAccess.Read(handle, tail, length - tail.Length) != tail.Length)
+        {
+            throw Corrupt(path);
+        }
+
+        var footer = tail[^FooterSize..];
+        if (!footer[sizeof(int)..].SequenceEqual(Magic))
         {
             throw Corrupt(path);
         }
@@ -105,8 +114,13 @@ internal static class BlobFile
             throw Corrupt(path);
         }
 
-        var json = new byte[trailerLength];
         var dataLength = length - FooterSize - trailerLength;
+        if (trailerLength <= tail.Length - FooterSize)
+        {
+            return (tail[^(FooterSize + trailerLength)..^FooterSize].ToArray(), dataLength);
+        }
+
+        var json = new byte[trailerLength];
         if (RandomAccess.Read(handle, json, dataLength) != trailerLength)
         {
             throw Corrupt(path);

@@ -68,6 +68,119 @@ public sealed class ManifestCompleteTests : IDisposable
 
     private int PartDirectories() => Directory.GetDirectories(Path.Combine(_dir.Path, "parts")).Length;
 
+    private string[] TrashedParts() => Directory.GetFiles(Path.Combine(_dir.Path, "trash"), "*.part", SearchOption.AllDirectories);
+
+    /// <summary>A store whose background unlinking waits in <paramref name="held"/> until the test runs it.</summary>
+    private FileSystemObjectStore StoreHoldingBackgroundWork(List<Action> held) =>
+        new(Options.Create(new FileSystemStoreOptions { Root = _dir.Path, Fsync = false }), Options.Create(new StorageOptions()), _clock, null, held.Add);
+
+    private static async Task<ObjectInfo> MultipartAsync(FileSystemObjectStore store, string key, int parts)
+    {
+        var uploadId = await store.CreateMultipartUploadAsync(key, ObjectMetadata.None, null, None);
+        var uploaded = new List<UploadedPart>();
+        for (var n = 1; n <= parts; n++)
+        {
+            var size = n < parts ? 5 * MiB : 10;
+            uploaded.Add(await store.UploadPartAsync(key, uploadId, n, new MemoryStream(Random(size)), size, null, null, None));
+        }
+
+        return await store.CompleteMultipartUploadAsync(key, uploadId, uploaded, None);
+    }
+
+    [Fact]
+    public async Task Delete_moves_the_parts_aside_and_answers_before_they_are_unlinked()
+    {
+        var held = new List<Action>();
+        var store = StoreHoldingBackgroundWork(held);
+        await MultipartAsync(store, "k", 4);
+
+        await store.DeleteObjectAsync("k", None);
+
+        (await store.GetObjectAsync("k", None)).Should().BeNull();
+        PartDirectories().Should().Be(0, "the parts directory left parts/ with one rename");
+        TrashedParts().Should().HaveCount(4, "nothing was unlinked inside the request");
+        held.Should().ContainSingle();
+
+        held[0]();
+
+        TrashedParts().Should().BeEmpty();
+        Directory.GetFileSystemEntries(Path.Combine(_dir.Path, "trash")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Overwriting_a_multipart_object_moves_its_old_parts_aside()
+    {
+        var held = new List<Action>();
+        var store = StoreHoldingBackgroundWork(held);
+        await MultipartAsync(store, "k", 3);
+
+        await store.PutObjectAsync("k", new MemoryStream([7]), 1, new PutOptions(ObjectMetadata.None), None);
+
+        PartDirectories().Should().Be(0);
+        TrashedParts().Should().HaveCount(3);
+        held.Should().ContainSingle().Which.Invoke();
+        TrashedParts().Should().BeEmpty();
+        (await GetAsync("k")).Should().Equal(7);
+    }
+
+    [Fact]
+    public async Task The_sweeper_empties_the_trash_a_crash_left_between_moving_aside_and_unlinking()
+    {
+        await _store.PutObjectAsync("other", new MemoryStream(Random(1000)), 1000, new PutOptions(ObjectMetadata.None), None);
+        var baseline = DiskUse();
+        var neverRun = new List<Action>(); // the process dies before its background work runs
+        var crashed = StoreHoldingBackgroundWork(neverRun);
+        await MultipartAsync(crashed, "k", 3);
+        await crashed.DeleteObjectAsync("k", None);
+        var upload = await crashed.CreateMultipartUploadAsync("aborted", ObjectMetadata.None, null, None);
+        await crashed.UploadPartAsync("aborted", upload, 1, new MemoryStream(Random(MiB)), MiB, null, null, None);
+        await crashed.AbortMultipartUploadAsync("aborted", upload, None);
+        TrashedParts().Should().HaveCount(4);
+
+        NewStore().Sweep(_clock.GetUtcNow() - TimeSpan.FromDays(7));
+
+        TrashedParts().Should().BeEmpty();
+        DiskUse().Should().Be(baseline);
+        (await GetAsync("other")).Should().HaveCount(1000);
+    }
+
+    [Fact]
+    public async Task A_reader_of_a_deleted_version_keeps_reading_while_the_trash_is_emptied_and_the_sweeper_reclaims_after_it_closes()
+    {
+        var held = new List<Action>();
+        var store = StoreHoldingBackgroundWork(held);
+        await store.PutObjectAsync("other", new MemoryStream(Random(1000)), 1000, new PutOptions(ObjectMetadata.None), None);
+        var baseline = DiskUse();
+        var uploadId = await store.CreateMultipartUploadAsync("k", ObjectMetadata.None, null, None);
+        var first = Random(5 * MiB);
+        var last = Random(100);
+        var parts = new[]
+        {
+            await store.UploadPartAsync("k", uploadId, 1, new MemoryStream(first), first.Length, null, null, None),
+            await store.UploadPartAsync("k", uploadId, 2, new MemoryStream(last), last.Length, null, null, None),
+        };
+        await store.CompleteMultipartUploadAsync("k", uploadId, parts, None);
+        var reader = await store.GetObjectAsync("k", None);
+        var head = await ReadAsync(reader!.Content, 0, 10);
+
+        await store.DeleteObjectAsync("k", None);
+        foreach (var work in held)
+        {
+            work();
+        }
+
+        (await store.GetObjectAsync("k", None)).Should().BeNull();
+        PartDirectories().Should().Be(1, "a reader holds the deleted version's parts");
+        (await ReadAsync(reader.Content, 10, first.Length + last.Length - 10)).Should().Equal([.. first[10..], .. last]);
+        head.Should().Equal(first[..10]);
+        await reader.DisposeAsync();
+
+        store.Sweep(_clock.GetUtcNow() - TimeSpan.FromDays(7));
+
+        PartDirectories().Should().Be(0);
+        DiskUse().Should().Be(baseline);
+    }
+
     [Fact]
     public async Task Complete_leaves_the_parts_in_place_and_writes_only_a_small_manifest()
     {
@@ -144,6 +257,7 @@ public sealed class ManifestCompleteTests : IDisposable
             await _store.DeleteObjectAsync("k", None);
         }
 
+        _store.Sweep(_clock.GetUtcNow() - TimeSpan.FromDays(7)); // the unlinking may still run in the background
         DiskUse().Should().Be(baseline);
         PartDirectories().Should().Be(0);
     }
