@@ -57,6 +57,8 @@ public static class UploadPage
         // virtual-hosted), to the gateway's S3 endpoint otherwise.
         var connect = new List<string> { "'self'" };
         connect.AddRange(Options(context).GatewayOrigins);
+        // and their S3 endpoints, which the page's uploads go to: the same hosts on another port.
+        connect.AddRange(Options(context).GatewayOrigins.Select(o => new Uri(o)).Select(o => $"{o.Scheme}://{o.Host}:*"));
         if (context.RequestServices.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.S3)
         {
             var endpoint = context.RequestServices.GetRequiredService<IOptions<S3StoreOptions>>().Value.Endpoint;

@@ -72,8 +72,8 @@ public sealed partial class S3ApiServer(
         var app = new ApplicationBuilder(services);
         // Browsers: the upload page (served by the Worker API, so another origin) sends the S3 requests
         // the gateway signs for it, and reads their ETag.
-        var pageOrigins = new Lazy<HashSet<string>>(PageOrigins);
-        app.UseCors(policy => policy.SetIsOriginAllowed(pageOrigins.Value.Contains).WithMethods(GatewayCors.Methods).AllowAnyHeader()
+        var pageOrigins = new Lazy<HashSet<string>>(PageOrigins); // on first use: the Worker API listens by then
+        app.UseCors(policy => policy.SetIsOriginAllowed(origin => pageOrigins.Value.Contains(origin)).WithMethods(GatewayCors.Methods).AllowAnyHeader()
             .WithExposedHeaders(GatewayCors.ExposedHeaders).SetPreflightMaxAge(TimeSpan.FromMinutes(10)));
         app.UseCloseOnUnsentBody();
         app.UseGatewayRequestLog();

@@ -355,17 +355,26 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
 
         var finishedBeforeReload = recorder.Parts().Select(p => p.PartNumber).ToList();
         finishedBeforeReload.Should().BeEquivalentTo([1, 2]);
-        // GoldenRetriever saves the upload's state (its uploadId) a moment after it changes; a reload
-        // before that starts over, as it would for a person.
+        // GoldenRetriever saves the upload's state (its uploadId) a moment after it changes, in IndexedDB
+        // since Uppy 6 ('uppy-blobs', store 'metadata'); a reload before that starts over, as it would for a person.
         await page.Page.WaitForFunctionAsync(
-            "() => { const id = window.r2gateway.uppy.getFiles()[0]?.s3Multipart?.uploadId; return id && Object.keys(localStorage).some(k => (localStorage.getItem(k) ?? '').includes(id)); }");
+            """
+            async () => {
+              const id = window.r2gateway.uppy.getFiles()[0]?.s3Multipart?.uploadId;
+              if (!id) return false;
+              const db = await new Promise((ok, fail) => { const r = indexedDB.open('uppy-blobs'); r.onsuccess = () => ok(r.result); r.onerror = fail; });
+              const all = await new Promise((ok) => { const r = db.transaction(['metadata']).objectStore('metadata').getAll(); r.onsuccess = () => ok(r.result); });
+              db.close();
+              return JSON.stringify(all).includes(id);
+            }
+            """, null, new() { PollingInterval = 200 });
 
         recorder.PartDelay = _ => TimeSpan.Zero;
         await page.Page.ReloadAsync();
         await page.Page.Locator(".uppy-Dashboard").WaitForAsync();
         await page.Page.WaitForFunctionAsync("() => window.r2gateway.uppy.getFiles().length === 1");
         await page.Page.ScreenshotAsync(new() { Path = Browser.Screenshot("upload-page-restored-after-reload") });
-        await page.Page.EvaluateAsync("() => window.r2gateway.uppy.upload()");
+        await page.StartAsync(); // in a restored state the Upload button confirms the restore, which resumes
         await page.WaitForCompleteAsync();
 
         (await new GatewayApi(gateway.CreateClient()).GetBytesAsync("resumed-40MiB.bin")).Should().Equal(await File.ReadAllBytesAsync(file));
