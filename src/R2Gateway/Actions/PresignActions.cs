@@ -146,7 +146,7 @@ public static class PresignActions
 
         var target = new S3SignTarget(operation, body.Method!.ToUpperInvariant(), key.Required(), uploadId, body.PartNumber, expiresIn);
         var url = signer.Sign(target, gatewayS3Url!, context.User.Identity?.Name ?? "");
-        return TypedResults.Ok(new PresignResponse(url.ToString(), target.Method, clock.GetUtcNow().Add(expiresIn), new Dictionary<string, string>()));
+        return TypedResults.Ok(new PresignResponse(url.AbsoluteUri, target.Method, clock.GetUtcNow().Add(expiresIn), new Dictionary<string, string>()));
     }
 
     private static async Task<PresignBody?> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
