@@ -132,7 +132,7 @@ public static class PresignActions
         }
 
         var right = S3OperationTable.Operations.First(o => o.Name == operation).Right!.Value;
-        if (ObjectAccessFilter.RefusePresign(context, right, key.Required()) is { } refused)
+        if (await ObjectAccessFilter.RefusePresignAsync(context, right, key.Required()) is { } refused)
         {
             return refused;
         }
