@@ -38,6 +38,7 @@ public static class ActionTable
         app.MapAction("delete", Right.Delete, "Delete the object", ObjectActions.DeleteAsync, "DELETE");
         app.MapAction("list", Right.Read, "List objects (prefix, delimiter, cursor, limit)", ObjectActions.ListAsync, "GET");
         app.MapAction("presign", Right.Presign, "A time-limited URL for a PUT or GET of this key", PresignActions.PresignAsync, "POST");
+        app.MapAction("s3-sign", Right.Presign, "A short-lived SigV4 URL for one S3 request on this key (create, part, complete, abort, list parts, put), for Uppy's AwsS3 plugin", PresignActions.SignS3Async, "POST");
         app.MapAction("mpu-presign-part", Right.Presign, "A time-limited URL to PUT one part (uploadId, partNumber) directly", PresignActions.PresignPartAsync, "POST");
 
         // Whatever no row takes: a missing or unknown action, or a method the gateway does not serve.

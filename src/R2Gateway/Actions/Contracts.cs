@@ -70,4 +70,7 @@ public sealed record ObjectList(IReadOnlyList<ListedObject> Objects, IReadOnlyLi
 public sealed record PresignBody(string? Method, int? ExpiresIn, string? ContentType, string? ChecksumSha256 = null, Dictionary<string, string>? Metadata = null);
 
 /// <param name="Headers">Headers the request must send for the signature to hold.</param>
+/// <summary>The body of s3-sign: one S3 request of the upload page's AwsS3 plugin.</summary>
+public sealed record S3SignBody(string? Method, string? UploadId, int? PartNumber, int? ExpiresIn);
+
 public sealed record PresignResponse(string Url, string Method, DateTimeOffset ExpiresAt, IReadOnlyDictionary<string, string> Headers);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using R2Gateway.Http;
+using R2Gateway.S3Api;
 using R2Gateway.Security;
 using R2Gateway.Storage;
 
@@ -76,6 +77,76 @@ public static class PresignActions
 
         var target = new PresignTarget("PUT", key.Required(), expiresIn, UploadId: uploadId, PartNumber: number);
         return TypedResults.Ok(Answer(presigner.Presign(target, BaseUrl(context, options))));
+    }
+
+    /// <summary>The S3 requests Uppy's AwsS3 plugin makes, by method and whether they name an upload and a part.</summary>
+    private static string? S3Operation(string? method, bool upload, bool part) => (method?.ToUpperInvariant(), upload, part) switch
+    {
+        ("PUT", true, true) => "UploadPart",
+        ("PUT", false, false) => "PutObject",
+        ("POST", false, false) => "CreateMultipartUpload",
+        ("POST", true, false) => "CompleteMultipartUpload",
+        ("GET", true, false) => "ListParts",
+        ("DELETE", true, false) => "AbortMultipartUpload",
+        _ => null,
+    };
+
+    private static readonly TimeSpan MaxS3Expiry = TimeSpan.FromHours(1);
+
+    /// <summary>s3-sign: a presigned S3 URL for one request, to the gateway's S3 endpoint with the
+    /// filesystem store, to the bucket with the S3 store. Only what the signer may do itself: presign,
+    /// and the right of that S3 operation on a prefix of the key.</summary>
+    public static async Task<Results<Ok<PresignResponse>, ProblemHttpResult>> SignS3Async(
+        ObjectKey key, HttpContext context, IS3RequestSigner signer, S3ApiServer s3, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        S3SignBody? body = null;
+        if (RequestBodies.HasBody(context))
+        {
+            RequestBodies.Limit(context, MaxBodyBytes, "An s3-sign body");
+            try
+            {
+                body = await JsonSerializer.DeserializeAsync<S3SignBody>(context.Request.Body, JsonSerializerOptions.Web, cancellationToken);
+            }
+            catch (JsonException)
+            {
+                // answered below as any body that names no operation
+            }
+        }
+
+        var uploadId = string.IsNullOrEmpty(body?.UploadId) ? null : body.UploadId;
+        if (S3Operation(body?.Method, uploadId is not null, body?.PartNumber is not null) is not { } operation)
+        {
+            return ContractErrors.InvalidArgument("Send {\"method\", \"uploadId\"?, \"partNumber\"?, \"expiresIn\"?} for one of: PUT (PutObject), POST (CreateMultipartUpload), "
+                + "PUT with uploadId and partNumber (UploadPart), POST with uploadId (CompleteMultipartUpload), GET with uploadId (ListParts), DELETE with uploadId (AbortMultipartUpload).");
+        }
+
+        if (body!.PartNumber is { } number)
+        {
+            MultipartRules.EnsurePartNumber(number);
+        }
+
+        var expiresIn = body.ExpiresIn is null ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(body.ExpiresIn.Value);
+        if (expiresIn <= TimeSpan.Zero || expiresIn > MaxS3Expiry)
+        {
+            return ContractErrors.InvalidArgument("expiresIn must be a whole number of seconds from 1 to 3600: each URL is for one request, signed just before it.");
+        }
+
+        var right = S3OperationTable.Operations.First(o => o.Name == operation).Right!.Value;
+        if (await ObjectAccessFilter.RefusePresignAsync(context, right, key.Required()) is { } refused)
+        {
+            return refused;
+        }
+
+        var gatewayS3Url = s3.PublicBucketUrl(context.Request);
+        if (gatewayS3Url is null && signer is GatewayS3Signer)
+        {
+            return ContractErrors.Problem(StatusCodes.Status409Conflict, "S3 endpoint off",
+                "The gateway's S3 endpoint is off (S3Api:Urls is empty), and the filesystem store has no other S3 URL to sign for.");
+        }
+
+        var target = new S3SignTarget(operation, body.Method!.ToUpperInvariant(), key.Required(), uploadId, body.PartNumber, expiresIn);
+        var url = signer.Sign(target, gatewayS3Url!, context.User.Identity?.Name ?? "");
+        return TypedResults.Ok(new PresignResponse(url.AbsoluteUri, target.Method, clock.GetUtcNow().Add(expiresIn), new Dictionary<string, string>()));
     }
 
     private static async Task<PresignBody?> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)

@@ -7,8 +7,8 @@ using R2Gateway.Storage.S3;
 namespace R2Gateway.Commands;
 
 /// <summary>
-/// <c>cors apply</c>: lets the upload page's origins (<c>Cors:AllowedOrigins</c>) PUT parts straight
-/// to the bucket with presigned URLs and read their ETag, which browsers hide unless the bucket
+/// <c>cors apply</c>: lets the upload page's origins (<c>Cors:AllowedOrigins</c>) send their S3 requests
+/// straight to the bucket with presigned URLs and read the parts' ETag, which browsers hide unless the bucket
 /// exposes it. <c>cors show</c> prints the bucket's rules.
 /// </summary>
 public static class CorsCommand
@@ -40,7 +40,7 @@ public static class CorsCommand
                             {
                                 Id = "r2gateway-browser-uploads",
                                 AllowedOrigins = [.. origins],
-                                AllowedMethods = ["GET", "HEAD", "PUT"],
+                                AllowedMethods = [.. GatewayCors.Methods], // the page's AwsS3 also POSTs (create, complete) and DELETEs (abort)
                                 AllowedHeaders = ["*"],
                                 ExposeHeaders = [.. GatewayCors.ExposedHeaders],
                                 MaxAgeSeconds = 3600,

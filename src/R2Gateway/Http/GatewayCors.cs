@@ -12,8 +12,8 @@ public sealed class CorsSettings
 public static class GatewayCors
 {
     /// <summary>Headers a cross-origin page may read: without ETag exposed a browser cannot see a
-    /// part's etag, and cannot complete a multipart upload.</summary>
-    public static readonly string[] ExposedHeaders = ["ETag", "Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified", "Content-Disposition", "x-amz-checksum-sha256"];
+    /// part's etag, and cannot complete a multipart upload. Uppy's AwsS3 also reads x-amz-error-code.</summary>
+    public static readonly string[] ExposedHeaders = ["ETag", "Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified", "Content-Disposition", "x-amz-checksum-sha256", "x-amz-request-id", "x-amz-error-code"];
 
     public static readonly string[] Methods = ["GET", "HEAD", "PUT", "POST", "DELETE"];
 

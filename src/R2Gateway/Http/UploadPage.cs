@@ -53,14 +53,21 @@ public static class UploadPage
 
     private static string ContentSecurityPolicy(HttpContext context)
     {
-        // With the S3 store the page PUTs parts straight to the bucket (path-style or virtual-hosted).
+        // The page sends its S3 requests straight to the bucket with the S3 store (path-style or
+        // virtual-hosted), to the gateway's S3 endpoint otherwise.
         var connect = new List<string> { "'self'" };
         connect.AddRange(Options(context).GatewayOrigins);
+        // and their S3 endpoints, which the page's uploads go to: the same hosts on another port.
+        connect.AddRange(Options(context).GatewayOrigins.Select(o => new Uri(o)).Select(o => $"{o.Scheme}://{o.Host}:*"));
         if (context.RequestServices.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.S3)
         {
             var endpoint = context.RequestServices.GetRequiredService<IOptions<S3StoreOptions>>().Value.Endpoint;
             connect.Add(endpoint.GetLeftPart(UriPartial.Authority));
             connect.Add($"{endpoint.Scheme}://*.{endpoint.Authority}");
+        }
+        else if (context.RequestServices.GetRequiredService<S3Api.S3ApiServer>().PublicBucketUrl(context.Request) is { } s3)
+        {
+            connect.Add(s3.GetLeftPart(UriPartial.Authority)); // the gateway's S3 endpoint, which the page's uploads go to
         }
 
         return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "

@@ -16,5 +16,10 @@ public sealed class S3ApiOptions
     /// empty means <c>keys/</c> in the filesystem store's root.</summary>
     public string KeysPath { get; set; } = "";
 
+    /// <summary>The endpoint's URL as browsers and clients reach it (behind a proxy, say), for the URLs
+    /// the gateway signs; empty means the first of <see cref="Urls"/>, with a wildcard host replaced by
+    /// the host the request came to.</summary>
+    public Uri? PublicUrl { get; set; }
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Urls);
 }

@@ -19,6 +19,7 @@ public sealed partial class S3ApiServer(
     IServiceProvider services, IOptions<S3ApiOptions> options, IOptions<AuthOptions> auth, IOptions<KestrelServerOptions> mainKestrel,
     IHttpContextFactory contexts, ILoggerFactory loggerFactory, ILogger<S3ApiServer> logger) : IHostedService, IAsyncDisposable
 {
+    private static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
     private KestrelServer? _server;
 
     /// <summary>The addresses it listens on once started (the real ports when configured with port 0).</summary>
@@ -69,6 +70,11 @@ public sealed partial class S3ApiServer(
 
         var endpoint = ActivatorUtilities.CreateInstance<S3Endpoint>(services);
         var app = new ApplicationBuilder(services);
+        // Browsers: the upload page (served by the Worker API, so another origin) sends the S3 requests
+        // the gateway signs for it, and reads their ETag.
+        var pageOrigins = new Lazy<HashSet<string>>(PageOrigins); // on first use: the Worker API listens by then
+        app.UseCors(policy => policy.SetIsOriginAllowed(origin => pageOrigins.Value.Contains(origin)).WithMethods(GatewayCors.Methods).AllowAnyHeader()
+            .WithExposedHeaders(GatewayCors.ExposedHeaders).SetPreflightMaxAge(TimeSpan.FromMinutes(10)));
         app.UseCloseOnUnsentBody();
         app.UseGatewayRequestLog();
         app.Run(endpoint.InvokeAsync);
@@ -77,6 +83,51 @@ public sealed partial class S3ApiServer(
         Addresses = _server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
         var listening = string.Join(", ", Addresses);
         LogListening(logger, listening, options.Value.Bucket);
+    }
+
+    /// <summary>Where a browser reaches the endpoint's bucket: S3Api:PublicUrl, or the first address it
+    /// listens on with a wildcard host (0.0.0.0, [::], +, *) replaced by the host of <paramref name="request"/>.</summary>
+    public Uri? PublicBucketUrl(HttpRequest request)
+    {
+        var baseUrl = options.Value.PublicUrl?.ToString() ?? (Addresses.Count > 0 ? Addresses[0] : null);
+        if (baseUrl is null)
+        {
+            return null;
+        }
+
+        var uri = new UriBuilder(baseUrl.Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal));
+        if (uri.Host is "0.0.0.0" or "[::]" or "::")
+        {
+            uri.Host = request.Host.Host;
+        }
+
+        uri.Path = uri.Path.TrimEnd('/') + "/" + options.Value.Bucket;
+        return uri.Uri;
+    }
+
+    /// <summary>Origins whose pages may call the endpoint: Cors:AllowedOrigins and the Worker API's
+    /// own (its page), from Presign:PublicBaseUrl and the addresses it listens on.</summary>
+    private HashSet<string> PageOrigins()
+    {
+        var origins = new HashSet<string>(services.GetRequiredService<IConfiguration>().GetSection(CorsSettings.Section).Get<CorsSettings>()?.AllowedOrigins ?? [], StringComparer.OrdinalIgnoreCase);
+        if (services.GetRequiredService<IOptions<PresignOptions>>().Value.PublicBaseUrl is { } publicBase)
+        {
+            origins.Add(publicBase.GetLeftPart(UriPartial.Authority));
+        }
+
+        foreach (var address in services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
+        {
+            if (Uri.TryCreate(address, UriKind.Absolute, out var uri))
+            {
+                origins.Add(uri.GetLeftPart(UriPartial.Authority));
+                if (uri.IsLoopback)
+                {
+                    origins.UnionWith(LoopbackHosts.Select(h => $"{uri.Scheme}://{h}:{uri.Port}"));
+                }
+            }
+        }
+
+        return origins;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

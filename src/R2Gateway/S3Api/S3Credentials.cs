@@ -10,7 +10,7 @@ namespace R2Gateway.S3Api;
 /// itself, not a hash: configuration holds it protected by ASP.NET Core Data Protection
 /// (<c>dp:</c> and the protected payload), whose key ring lives in <see cref="S3ApiOptions.KeysPath"/>.
 /// </summary>
-public sealed class S3Credentials(IOptions<AuthOptions> auth, IDataProtectionProvider dataProtection)
+public sealed class S3Credentials(IOptions<AuthOptions> auth, IDataProtectionProvider dataProtection, GatewayS3Signer? presigned = null)
 {
     public const string ProtectedPrefix = "dp:";
     private const string Purpose = "R2Gateway.S3Api.SecretAccessKey";
@@ -20,8 +20,12 @@ public sealed class S3Credentials(IOptions<AuthOptions> auth, IDataProtectionPro
     /// <summary>Reads every secret now, so a key ring that cannot stops start-up rather than failing requests.</summary>
     public void Load() => _ = _byAccessKey.Value;
 
-    public (TokenEntry Token, string Secret)? Find(string accessKeyId) =>
-        _byAccessKey.Value.TryGetValue(accessKeyId, out var found) ? found : null;
+    /// <param name="accessKeyId">A token's access key, or one the gateway made for one presigned request
+    /// (<see cref="GatewayS3Signer"/>), which then allows only <c>Operation</c>.</param>
+    public (TokenEntry Token, string Secret, string? Operation)? Find(string accessKeyId) =>
+        _byAccessKey.Value.TryGetValue(accessKeyId, out var found) ? (found.Token, found.Secret, null)
+        : presigned?.Resolve(accessKeyId) is { } signed ? signed
+        : null;
 
     /// <summary>A new access key id (20 characters, like AWS's) and secret (40), and the secret's protected form.</summary>
     public static (string AccessKeyId, string Secret, string Protected) Create(IDataProtectionProvider dataProtection)

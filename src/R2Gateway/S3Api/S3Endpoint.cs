@@ -64,6 +64,11 @@ public sealed partial class S3Endpoint(
                 }
             }
 
+            if (user?.FindFirst(GatewayS3Signer.OperationClaim)?.Value is { } signedFor && signedFor != operation.Name)
+            {
+                throw S3Exception.AccessDenied($"This presigned URL was signed for {signedFor}, not {operation.Name}.");
+            }
+
             var call = new S3Call(context, bucket, key, store!, buckets, user, signing, options.Value, authorization);
             if (target == S3Target.Key)
             {

@@ -42,6 +42,11 @@ public sealed class SigV4AuthenticationHandler(
             var signing = signed.Verify(Context, found.Secret, time.GetUtcNow());
             Context.Features.Set<IS3SigningFeature>(new S3SigningFeature(signing));
             var principal = TokenAuthenticationHandler.PrincipalFor(found.Token, SchemeName);
+            if (found.Operation is { } only)
+            {
+                ((System.Security.Claims.ClaimsIdentity)principal.Identity!).AddClaim(new(GatewayS3Signer.OperationClaim, only));
+            }
+
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
         }
         catch (S3Exception e)

@@ -45,7 +45,7 @@ public sealed class TokenEntry
 }
 
 /// <summary>read: get, HEAD, list, mpu-listparts. write: put and the mpu actions that add data.
-/// delete: delete, mpu-abort. presign: presign, mpu-presign-part.</summary>
+/// delete: delete, mpu-abort. presign: presign, mpu-presign-part, s3-sign.</summary>
 public enum Right
 {
     Read,

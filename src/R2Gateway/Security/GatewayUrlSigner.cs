@@ -123,6 +123,9 @@ public sealed class GatewayUrlSigner : IPresigner
             : null;
     }
 
+    /// <summary>A key for another purpose, derived from the signing key (so one secret to keep).</summary>
+    public byte[] DeriveKey(string purpose) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(purpose));
+
     public static bool IsPresigned(HttpRequest request) => request.Query.ContainsKey(SignatureParam);
 
     private static string Action(PresignTarget target) => target switch

@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Microsoft.Extensions.Options;
+using R2Gateway.S3Api;
 using R2Gateway.Security;
 using R2Gateway.Storage.FileSystem;
 using R2Gateway.Storage.S3;
@@ -29,6 +30,8 @@ public static class StorageServiceCollectionExtensions
                 services.AddHostedService<IncompleteUploadSweeper>();
                 services.AddSingleton<GatewayUrlSigner>();
                 services.AddSingleton<IPresigner>(sp => sp.GetRequiredService<GatewayUrlSigner>());
+                services.AddSingleton<GatewayS3Signer>();
+                services.AddSingleton<IS3RequestSigner>(sp => sp.GetRequiredService<GatewayS3Signer>());
                 break;
             case StorageProvider.S3:
                 services.AddOptions<S3StoreOptions>().BindConfiguration(S3StoreOptions.Section).ValidateOnStart();
@@ -36,6 +39,7 @@ public static class StorageServiceCollectionExtensions
                 services.AddSingleton<IAmazonS3>(sp => S3ClientFactory.Create(sp.GetRequiredService<IOptions<S3StoreOptions>>().Value));
                 services.AddSingleton<IBucketStores>(sp => ActivatorUtilities.CreateInstance<S3BucketStores>(sp, defaultBucket));
                 services.AddSingleton<IPresigner, S3Presigner>();
+                services.AddSingleton<IS3RequestSigner, BucketS3Signer>();
                 break;
             default:
                 throw new InvalidOperationException($"Storage:Provider '{provider}' is not known; use FileSystem or S3.");

@@ -1,5 +1,5 @@
 // The upload page: Uppy's Dashboard and S3 uploader, wired to the gateway's actions.
-// Parts go straight to presigned URLs (the bucket with the S3 store, the gateway otherwise).
+// S3 requests go straight to URLs the gateway signs (the bucket with the S3 store, the gateway's S3 endpoint otherwise).
 import { Uppy, Dashboard, AwsS3, GoldenRetriever } from './lib/uppy/uppy.min.mjs';
 
 const params = new URLSearchParams(location.search);
@@ -61,14 +61,6 @@ async function call(method, url, body = null, headers = {}) {
   return response.status === 204 ? null : response.json();
 }
 
-// The base64 SHA-256 of a file sent whole (at most PART_SIZE, so holding it once is bounded), or
-// null where the browser has no WebCrypto (a page served over plain http from another host).
-async function sha256Base64(blob) {
-  if (!globalThis.crypto?.subtle) return null;
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
-  return btoa(String.fromCharCode(...digest));
-}
-
 const keyOf = (file) => `${document.querySelector('#prefix').value.trim()}${file.meta.name}`;
 
 const uppy = new Uppy({ id: 'r2gateway', autoProceed: false })
@@ -82,49 +74,16 @@ const uppy = new Uppy({ id: 'r2gateway', autoProceed: false })
   })
   // Keeps files (in IndexedDB) and upload state across a reload, so an upload resumes.
   .use(GoldenRetriever, { serviceWorker: false, indexedDB: { maxFileSize: 1024 ** 3, maxTotalSize: 4 * 1024 ** 3 } })
+  // Uppy 6 sends real S3 requests; the gateway signs each one (s3-sign) for its own S3 endpoint, or
+  // for the bucket with the S3 store, after checking the token may do that request on that key.
   .use(AwsS3, {
     limit: 6,
     shouldUseMultipart: (file) => file.size > PART_SIZE,
     getChunkSize: () => PART_SIZE,
-
-    async getUploadParameters(file) {
-      // The gateway (or bucket) checks the body against it: a corrupted upload is refused, not stored.
-      const checksumSha256 = (await sha256Base64(file.data)) ?? undefined;
-      const signed = await call('POST', objectUrl(keyOf(file), 'presign'),
-        JSON.stringify({ method: 'PUT', contentType: file.type || undefined, checksumSha256 }), jsonHeaders);
-      return { method: 'PUT', url: signed.url, headers: signed.headers };
-    },
-
-    async createMultipartUpload(file) {
-      const created = await call('POST', objectUrl(keyOf(file), 'mpu-create'), null,
-        file.type ? { 'Content-Type': file.type } : {});
-      return { uploadId: created.uploadId, key: created.key };
-    },
-
-    async signPart(file, { uploadId, key, partNumber }) {
-      const signed = await call('POST', objectUrl(key, 'mpu-presign-part', { uploadId, partNumber }),
-        JSON.stringify({ expiresIn: 3600 }), jsonHeaders);
-      return { method: 'PUT', url: signed.url, headers: signed.headers };
-    },
-
-    async listParts(file, { uploadId, key }) {
-      const parts = [];
-      for (let marker = 0; ;) {
-        const page = await call('GET', objectUrl(key, 'mpu-listparts', { uploadId, partNumberMarker: marker }));
-        parts.push(...page.parts.map((p) => ({ PartNumber: p.partNumber, Size: p.size, ETag: p.etag })));
-        if (!page.truncated) return parts;
-        marker = page.nextPartNumberMarker;
-      }
-    },
-
-    async completeMultipartUpload(file, { uploadId, key, parts }) {
-      const body = { parts: parts.map((p) => ({ partNumber: p.PartNumber, etag: p.ETag })) };
-      await call('POST', objectUrl(key, 'mpu-complete', { uploadId }), JSON.stringify(body), jsonHeaders);
-      return { location: objectUrl(key, 'get').toString() };
-    },
-
-    async abortMultipartUpload(file, { uploadId, key }) {
-      if (uploadId) await call('DELETE', objectUrl(key, 'mpu-abort', { uploadId }));
+    generateObjectKey: keyOf,
+    async signRequest({ method, key, uploadId, partNumber }) {
+      const signed = await call('POST', objectUrl(key, 's3-sign'), JSON.stringify({ method, uploadId, partNumber }), jsonHeaders);
+      return { url: signed.url };
     },
   });
 
