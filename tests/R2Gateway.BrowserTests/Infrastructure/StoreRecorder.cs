@@ -25,19 +25,17 @@ public sealed class StoreRecorder
 
     public int Count(string operation) => Calls.Count(c => c.Operation == operation && c.Succeeded);
 
-    /// <summary>Wraps the store the gateway registered (call after it did).</summary>
-    public void AddTo(IServiceCollection services)
+    /// <summary>Wraps every bucket's store, as the gateway's own decorators (events, metrics) do.</summary>
+    public void AddTo(IServiceCollection services) => services.AddSingleton<IObjectStoreDecorator>(new Decorator(this));
+
+    private sealed class Decorator(StoreRecorder recorder) : IObjectStoreDecorator
     {
-        var registered = services.Last(d => d.ServiceType == typeof(IObjectStore));
-        services.Remove(registered);
-        services.AddSingleton<IObjectStore>(sp =>
+        public IObjectStore Decorate(string bucket, bool isDefault, IObjectStore inner)
         {
-            var inner = (IObjectStore)(registered.ImplementationInstance ?? registered.ImplementationFactory?.Invoke(sp)
-                ?? ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!));
             var proxy = DispatchProxy.Create<IObjectStore, Proxy>();
-            ((Proxy)(object)proxy).Init(inner, this);
+            ((Proxy)(object)proxy).Init(inner, recorder);
             return proxy;
-        });
+        }
     }
 
     public sealed record StoreCall(string Operation, string Key, string? UploadId, int PartNumber, bool Succeeded);
