@@ -3,13 +3,14 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Microsoft.Extensions.DependencyInjection;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 using R2Gateway.S3Api;
 
 namespace R2Gateway.FunctionalTests.S3Api;
 
 /// <summary>Buckets on the embedded store through real clients: aws s3 mb/ls/rb, boto3's bucket calls
 /// and ListMultipartUploads paging, and a token's Buckets applied through both APIs.</summary>
+[Trait("Needs", "Clients")]
 public sealed class BucketTests(S3GatewayFixture s3) : IClassFixture<S3GatewayFixture>
 {
     private const string B = S3GatewayFixture.Bucket;

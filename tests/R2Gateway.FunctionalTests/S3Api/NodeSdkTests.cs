@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 
 namespace R2Gateway.FunctionalTests.S3Api;
 
 /// <summary>The AWS SDK for JavaScript v3 from npm (@aws-sdk/client-s3 and @aws-sdk/lib-storage, pinned in
 /// node/package-lock.json, installed by scripts/install-test-deps.sh) against the gateway's S3 endpoint.</summary>
+[Trait("Needs", "Clients")]
 public sealed class NodeSdkTests(S3GatewayFixture s3) : IClassFixture<S3GatewayFixture>
 {
     [Fact]

@@ -1,5 +1,5 @@
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.S3Api;
 
@@ -7,16 +7,15 @@ namespace R2Gateway.FunctionalTests.S3Api;
 /// real S3 server (radosgw). Clients sign with the gateway's keys; the gateway calls radosgw with its own.</summary>
 public sealed class RadosgwS3GatewayFixture : IAsyncLifetime, IDisposable
 {
-    private const string StoreBucket = "r2gw-s3api";
+    private readonly string _storeBucket = S3TestServer.Shared.CreateUniqueBucket("r2gw-s3api");
 
-    public S3TestServer Server { get; } = new();
+    public S3TestServer Server { get; } = S3TestServer.Shared;
 
     public S3GatewayFixture Gateway { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Server.CreateBucket(StoreBucket);
-        Gateway = new S3GatewayFixture { ExtraSettings = Server.GatewaySettings(StoreBucket) };
+        Gateway = new S3GatewayFixture { ExtraSettings = Server.GatewaySettings(_storeBucket) };
         await Gateway.InitializeAsync();
     }
 
@@ -29,10 +28,11 @@ public sealed class RadosgwS3GatewayFixture : IAsyncLifetime, IDisposable
     public void Dispose()
     {
         Gateway?.Dispose();
-        Server.Dispose();
+        Server.DeleteBucket(_storeBucket);
     }
 }
 
+[Trait("Needs", "S3")]
 public sealed class S3ApiOnRadosgwTests(RadosgwS3GatewayFixture fixture) : IClassFixture<RadosgwS3GatewayFixture>
 {
     private const string B = S3GatewayFixture.Bucket;

@@ -2,8 +2,8 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using R2Gateway.FunctionalTests.Events;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.S3Api;
 
@@ -25,8 +25,9 @@ public sealed class S3EventsTests
             SourceBucket = S3GatewayFixture.Bucket, SourceKey = "ev/source.bin", DestinationBucket = S3GatewayFixture.Bucket, DestinationKey = "ev/copy.bin",
         });
 
-        var events = await receiver.WaitForEventsAsync(e => e.Count >= 2, TimeSpan.FromSeconds(20));
-        await Task.Delay(500); // a third (wrong) event would have arrived by now
+        await receiver.WaitForEventsAsync(e => e.Count >= 2, TimeSpan.FromSeconds(20));
+        // A third (wrong) event would be sent before the outbox empties.
+        await Eventually.Until(() => EventsTests.OutboxIsEmpty(s3.Root), because: "every event was delivered");
 
         var bodies = receiver.Events().Select(e => e["event"]!.AsObject()).ToList();
         bodies.Select(b => ((string)b["action"]!, (string)b["object"]!["key"]!)).Should().BeEquivalentTo(

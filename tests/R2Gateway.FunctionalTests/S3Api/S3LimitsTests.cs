@@ -2,13 +2,14 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.S3Api;
 
 /// <summary>The Worker API's per-token limits apply to the S3 endpoint, from the same budget, answered as
 /// S3 and R2 answer them (503 SlowDown with Retry-After); boto3 with retries off sees each answer.</summary>
+[Trait("Needs", "Clients")]
 public sealed class S3LimitsTests
 {
     private static async Task<S3GatewayFixture> StartAsync(Dictionary<string, string?> limits)
@@ -58,6 +59,7 @@ public sealed class S3LimitsTests
         (await new GatewayApi(s3.Gateway.Client).GetAsync("warm-up")).StatusCode.Should().Be(HttpStatusCode.NotFound);
 
         // A Worker API put that has sent 10 bytes of 8 MiB holds the token's one upload slot.
+        using var server = new ServerSignals(s3.Gateway.Services);
         var address = s3.Gateway.Client.BaseAddress!;
         var slow = new TcpClient();
         await slow.ConnectAsync(address.Host, address.Port);
@@ -66,7 +68,7 @@ public sealed class S3LimitsTests
             $"PUT {Url("limits/slow", "put")} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {s3.AllBearer}\r\nContent-Length: {8 * MiB}\r\n\r\n"));
         await stream.WriteAsync(new byte[10]);
         await stream.FlushAsync();
-        await Task.Delay(500);
+        await server.UntilLeasesHeld(n => n == 1, "the slow put holds the token's one upload slot");
         var early = new byte[4096];
         (slow.Available > 0 ? Encoding.ASCII.GetString(early, 0, stream.Read(early)) : "").Should().BeEmpty("the slow put is still in flight");
 
@@ -84,13 +86,7 @@ public sealed class S3LimitsTests
 
         slow.Client.LingerState = new LingerOption(true, 0);
         slow.Dispose(); // a reset, as a client that gave up
-        string[] retried = [];
-        for (var i = 0; i < 50 && retried is not [_, "OK", _]; i++)
-        {
-            await Task.Delay(100); // the gateway notices the dropped connection and releases the slot
-            retried = (await Boto3Async(s3, s3.All, "put:limits/second"))[0];
-        }
-
-        retried[1].Should().Be("OK");
+        await server.UntilLeasesHeld(n => n == 0, "the gateway noticed the dropped connection and released the slot");
+        (await Boto3Async(s3, s3.All, "put:limits/second"))[0][1].Should().Be("OK");
     }
 }

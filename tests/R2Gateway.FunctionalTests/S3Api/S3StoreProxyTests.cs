@@ -1,8 +1,8 @@
 using Amazon.S3.Model;
 using Microsoft.Extensions.DependencyInjection;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 using R2Gateway.S3Api;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.S3Api;
 
@@ -11,6 +11,8 @@ namespace R2Gateway.FunctionalTests.S3Api;
 /// gateway's credentials, the gateway checks the token's scope and calls the server with its own.
 /// Which server buckets it exposes, and under which names, is Storage:S3:Buckets.
 /// </summary>
+[Trait("Needs", "S3")]
+[Trait("Needs", "Clients")]
 public sealed class S3StoreProxyTests
 {
     [Fact]

@@ -1,10 +1,11 @@
 using System.Globalization;
-using R2Gateway.FunctionalTests.Infrastructure;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using R2Gateway.Testing;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.S3Api;
 
 /// <summary>s3cmd (Debian's package) against the gateway's S3 endpoint, configured as the README shows.</summary>
+[Trait("Needs", "Clients")]
 public sealed class S3cmdTests(S3GatewayFixture s3) : IClassFixture<S3GatewayFixture>
 {
     private const string B = S3GatewayFixture.Bucket;
