@@ -65,6 +65,6 @@ public sealed class UploadPageOnS3Tests : IDisposable
         bytes.ToArray().Should().Equal(data);
         recorder.Requests.Count(r => r.Action == "s3-sign" && r.Status == 200).Should().Be(5, "the gateway signed the create, the three 8 MiB parts of 20 MiB and the complete");
         wire.Where(r => r.Contains("partNumber=", StringComparison.Ordinal)).Should().HaveCount(3)
-            .And.OnlyContain(r => r.StartsWith($"PUT {_s3.Endpoint.GetLeftPart(UriPartial.Authority)}/{Bucket}/", StringComparison.Ordinal), "the parts went to the bucket, not through the gateway");
+            .And.OnlyContain(r => r.StartsWith($"PUT {_s3.Endpoint.GetLeftPart(UriPartial.Authority)}/{_bucket}/", StringComparison.Ordinal), "the parts went to the bucket, not through the gateway");
     }
 }

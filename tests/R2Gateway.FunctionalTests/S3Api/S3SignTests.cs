@@ -3,9 +3,9 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
-using R2Gateway.FunctionalTests.Infrastructure;
+using R2Gateway.Testing;
 using R2Gateway.Security;
-using static R2Gateway.FunctionalTests.Infrastructure.GatewayApi;
+using static R2Gateway.Testing.GatewayApi;
 
 namespace R2Gateway.FunctionalTests.S3Api;
 
