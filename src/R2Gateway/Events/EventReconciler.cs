@@ -37,7 +37,14 @@ public sealed partial class EventReconciler(
                 continue; // its writer is alive and still waiting for the store
             }
 
-            var intent = JsonSerializer.Deserialize<EventIntent>(EventOutbox.ReadAll(claim), ObjectEvent.Json)!;
+            if (Read(claim) is not { } intent)
+            {
+                // Torn by a crash while it was written: the store call it announces never started.
+                LogTornIntent(logger, Path.GetFileName(path));
+                File.Delete(path);
+                continue;
+            }
+
             var happened = await HappenedAsync(intent, cancellationToken);
             if (happened is not null)
             {
@@ -86,6 +93,21 @@ public sealed partial class EventReconciler(
                 return created ? EventObject.Created(head!) : null;
         }
     }
+
+    private static EventIntent? Read(FileStream claim)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<EventIntent>(EventOutbox.ReadAll(claim), ObjectEvent.Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Removed unreadable event intent {File}, torn by a crash before its store call")]
+    private static partial void LogTornIntent(ILogger logger, string file);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciled intent {EventId} ({Action} {Key}) left by a crash or failed call: event sent = {Sent}")]
     private static partial void LogReconciled(ILogger logger, string eventId, EventAction action, string key, bool sent);

@@ -135,6 +135,23 @@ public sealed class EventsTests : IDisposable
     }
 
     [Fact]
+    public async Task An_intent_torn_by_a_crash_is_removed_and_delivery_goes_on()
+    {
+        var intents = Directory.CreateDirectory(Path.Combine(_root.Path, "events", "intents")).FullName;
+        var torn = Path.Combine(intents, "torn-by-a-crash.json");
+        File.WriteAllBytes(torn, []);
+        File.SetLastWriteTimeUtc(torn, DateTime.UtcNow.AddMinutes(-5));
+        File.WriteAllText(Path.Combine(intents, "half-written.json"), "{\"eventId\":\"x\",\"act");
+        File.SetLastWriteTimeUtc(Path.Combine(intents, "half-written.json"), DateTime.UtcNow.AddMinutes(-5));
+        using var gateway = Gateway(Settings(_receiver));
+
+        await Eventually.Until(() => !Directory.EnumerateFiles(intents).Any(), because: "the reconciler removed the torn intents");
+        await new GatewayApi(gateway.Client).PutOkAsync("after-torn", RandomBytes(10));
+        var events = await _receiver.WaitForEventsAsync(e => e.Any(x => (string)x["event"]!["object"]!["key"]! == "after-torn"), TimeSpan.FromSeconds(30));
+        events.Should().Contain(x => (string)x["event"]!["object"]!["key"]! == "after-torn", "the delivery loop is still running");
+    }
+
+    [Fact]
     public async Task A_receiver_down_and_restarted_still_gets_every_event()
     {
         // A webhook of this test's own, so retries of other tests' gateways in this process do not count.

@@ -199,11 +199,16 @@ public sealed class S3StoreTests(S3Gateway gateway) : IClassFixture<S3Gateway>
     }
 
     [Fact]
-    public void A_missing_endpoint_stops_start_up_with_the_key_to_set()
+    public async Task A_missing_endpoint_stops_start_up_with_the_key_to_set()
     {
-        var act = () => GatewayFactory.Start(new Dictionary<string, string?> { ["Storage:Provider"] = "S3", ["Storage:S3:Bucket"] = "b" });
-        act.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>()
-            .WithMessage("*Storage:S3:AccountId*Storage:S3:ServiceUrl*");
+        using var root = new TempDir();
+        var dll = typeof(Program).Assembly.Location;
+        var (exit, output) = await ProcessRunner.RunAsync("dotnet",
+            [dll, "--Urls=http://127.0.0.1:0", "--S3Api:Urls=http://127.0.0.1:0", $"--Storage:FileSystem:Root={root.Path}",
+             "--Storage:Provider=S3", "--Storage:S3:Bucket=b"],
+            Path.GetDirectoryName(dll), new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+        exit.Should().Be(1, output);
+        output.Should().Contain("r2gateway: ").And.Contain("Storage:S3:AccountId").And.Contain("Storage:S3:ServiceUrl").And.NotContain("Now listening");
     }
 }
 

@@ -968,8 +968,16 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     {
         try
         {
-            return FileLock.TryAcquire(Path.Combine(dir, CompleteLock), FileMode.Open)
+            var held = FileLock.TryAcquire(Path.Combine(dir, CompleteLock), FileMode.Open)
                 ?? throw new StoreException(StoreErrorCode.Conflict, busy);
+            if (!File.Exists(Path.Combine(dir, CompleteLock)))
+            {
+                // The lock was won after a complete or abort that held it moved the upload away.
+                held.Dispose();
+                throw NoSuchUpload();
+            }
+
+            return held;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
