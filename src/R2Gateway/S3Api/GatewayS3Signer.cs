@@ -19,7 +19,7 @@ public sealed class GatewayS3Signer(GatewayUrlSigner presignKey, IOptions<AuthOp
     public const string AccessKeyPrefix = "R2GWS";
     public const string OperationClaim = "r2gw:s3-operation";
 
-    private readonly byte[] _key = presignKey.DeriveKey("r2gw-s3-presign-v1");
+    private readonly Lazy<byte[]> _key = new(() => presignKey.DeriveKey("r2gw-s3-presign-v1"), LazyThreadSafetyMode.PublicationOnly);
 
     public Uri Sign(S3SignTarget target, Uri gatewayS3Url, string signer)
     {
@@ -50,5 +50,5 @@ public sealed class GatewayS3Signer(GatewayUrlSigner presignKey, IOptions<AuthOp
             : null;
     }
 
-    private string Secret(string accessKeyId) => Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(accessKeyId)));
+    private string Secret(string accessKeyId) => Convert.ToHexStringLower(HMACSHA256.HashData(_key.Value, Encoding.UTF8.GetBytes(accessKeyId)));
 }

@@ -22,15 +22,24 @@ public sealed class GatewayUrlSigner : IPresigner
     public const string SignedHeadersParam = "X-R2GW-SignedHeaders";
     private const string ContentTypeHeader = "content-type";
 
-    private readonly byte[] _key;
+    private readonly Lazy<byte[]> _key;
     private readonly TimeProvider _clock;
 
     public GatewayUrlSigner(IOptions<PresignOptions> options, IOptions<FileSystemStoreOptions> store, TimeProvider clock)
     {
         _clock = clock;
-        _key = options.Value.SigningKey is { Length: > 0 } configured
-            ? DecodeKey(configured)
-            : SigningKeyFile.LoadOrCreate(Path.Combine(Path.GetFullPath(store.Value.Root), "presign.key"));
+        if (options.Value.SigningKey is { Length: > 0 } configured)
+        {
+            var key = DecodeKey(configured);
+            _key = new(key);
+        }
+        else
+        {
+            // Made on first use, and tried again after a failure: a disk that cannot take the key file
+            // refuses presigning (503), not the gateway's start.
+            var path = Path.Combine(Path.GetFullPath(store.Value.Root), "presign.key");
+            _key = new(() => SigningKeyFile.LoadOrCreate(path), LazyThreadSafetyMode.PublicationOnly);
+        }
     }
 
     public PresignedUrl Presign(PresignTarget target, Uri gatewayBaseUrl)
@@ -124,7 +133,7 @@ public sealed class GatewayUrlSigner : IPresigner
     }
 
     /// <summary>A key for another purpose, derived from the signing key (so one secret to keep).</summary>
-    public byte[] DeriveKey(string purpose) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(purpose));
+    public byte[] DeriveKey(string purpose) => HMACSHA256.HashData(_key.Value, Encoding.UTF8.GetBytes(purpose));
 
     public static bool IsPresigned(HttpRequest request) => request.Query.ContainsKey(SignatureParam);
 
@@ -138,7 +147,7 @@ public sealed class GatewayUrlSigner : IPresigner
     private string Sign(string method, string key, string action, string? uploadId, string? partNumber, string expires, string signedHeaders, string? signedValues)
     {
         var canonical = string.Join('\n', "R2GW-HMAC-SHA256", method, key, action, uploadId ?? "", partNumber ?? "", expires, signedHeaders, signedValues ?? "");
-        return Base64Url.EncodeToString(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(canonical)));
+        return Base64Url.EncodeToString(HMACSHA256.HashData(_key.Value, Encoding.UTF8.GetBytes(canonical)));
     }
 
     private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 ? null : value.ToString();

@@ -39,8 +39,8 @@ public sealed class CliGateway : IDisposable
 
         _factory = GatewayFactory.Start(settings, services =>
         {
+            Recorder.AddTo(services); // first, so it is the outer filter and sees the injected faults' answers
             faults.AddTo(services);
-            Recorder.AddTo(services);
         });
         Client = _factory.CreateClient();
         Api = new GatewayApi(Client);

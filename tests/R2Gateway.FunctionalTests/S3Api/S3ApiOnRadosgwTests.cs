@@ -7,7 +7,7 @@ namespace R2Gateway.FunctionalTests.S3Api;
 /// real S3 server (radosgw). Clients sign with the gateway's keys; the gateway calls radosgw with its own.</summary>
 public sealed class RadosgwS3GatewayFixture : IAsyncLifetime, IDisposable
 {
-    private readonly string _storeBucket = S3TestServer.Shared.CreateUniqueBucket("r2gw-s3api");
+    public string StoreBucket { get; } = S3TestServer.Shared.CreateUniqueBucket("r2gw-s3api");
 
     public S3TestServer Server { get; } = S3TestServer.Shared;
 
@@ -15,7 +15,7 @@ public sealed class RadosgwS3GatewayFixture : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        Gateway = new S3GatewayFixture { ExtraSettings = Server.GatewaySettings(_storeBucket) };
+        Gateway = new S3GatewayFixture { ExtraSettings = Server.GatewaySettings(StoreBucket) };
         await Gateway.InitializeAsync();
     }
 
@@ -28,7 +28,7 @@ public sealed class RadosgwS3GatewayFixture : IAsyncLifetime, IDisposable
     public void Dispose()
     {
         Gateway?.Dispose();
-        Server.DeleteBucket(_storeBucket);
+        Server.DeleteBucket(StoreBucket);
     }
 }
 
@@ -53,9 +53,9 @@ public sealed class S3ApiOnRadosgwTests(RadosgwS3GatewayFixture fixture) : IClas
         output.Should().Contain("-3\\\"", "8 MiB parts: radosgw holds a three-part object");
 
         // The object is in radosgw's bucket, under the same key.
-        using (var direct = fixture.Server.Client("r2gw-s3api"))
+        using (var direct = fixture.Server.Client(fixture.StoreBucket))
         {
-            (await direct.GetObjectMetadataAsync("r2gw-s3api", key)).ContentLength.Should().Be(data.Length);
+            (await direct.GetObjectMetadataAsync(fixture.StoreBucket, key)).ContentLength.Should().Be(data.Length);
         }
 
         (exit, output) = await _s3.AwsAsync(_s3.All, "s3", "cp", $"s3://{B}/{key}", file + ".back", "--only-show-errors");
