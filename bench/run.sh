@@ -17,7 +17,7 @@
 #                    scripts/s3-test-server.sh), with a direct `aws s3 cp` to it as the reference
 #   BENCH_QUICK=1    skip the single put, the 4-in-flight multipart and the get (the busy-machine run)
 #   BENCH_MANY_PARTS number of parts for the many-part complete (default 10000; filesystem store only)
-#   BENCH_LIST_OBJECTS objects in the bucket for the listing scenarios (default 100000; filesystem only)
+#   BENCH_LIST_OBJECTS objects in the bucket for the listing scenarios (default 100000; filesystem only) (more than 1,000: the page rows need a second page)
 #   BENCH_LIST_BALLAST index rows without object files added under another prefix (default 0), to list
 #                    among 1,000,000 rows where creating that many files takes too long
 #   BENCH_INDEX_REBUILD=0 skip timing `index rebuild` (populate.py writes the index rows itself)
@@ -98,6 +98,7 @@ start_gateway() {
     if curl -fsS --max-time 2 "$BASE/healthz" >/dev/null 2>&1; then
       exe="$(readlink "/proc/$GW_PID/exe" || true)"
       [[ "$(basename "$exe")" == dotnet ]] || die "pid $GW_PID is '$exe', not the dotnet process"
+      [[ -n "$START_RSS" ]] || START_RSS="$(kib_to_mib "$(proc_kib VmRSS)")"   # the first start's, whatever runs
       return 0
     fi
     sleep 0.1
@@ -399,7 +400,6 @@ if [[ "${BENCH_HOT_ONLY:-0}" != 1 ]]; then
 # ---------------------------------------------------------------- single put (the S3 store, or BENCH_HOT=0)
 if [[ "${BENCH_QUICK:-0}" != 1 && ! ( "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ) ]]; then
 start_gateway
-START_RSS="$(kib_to_mib "$(proc_kib VmRSS)")"
 sync # every timed scenario starts with no dirty pages left over from the one before
 # The body is labelled application/octet-stream (at commit 9721071 a put without that exact
 # Content-Type was not routed to the put endpoint; sending it keeps older builds measurable).
