@@ -39,4 +39,23 @@ public sealed class S3EventsTests
         ((string)copy["object"]!["eTag"]!).Should().Be(Md5Hex(data));
         ((string)copy["token"]!).Should().Be("all");
     }
+
+    [Fact]
+    public async Task An_event_names_the_bucket_the_change_was_made_in()
+    {
+        using var receiver = new WebhookReceiver();
+        using var s3 = new S3GatewayFixture { ExtraSettings = EventsTests.Settings(receiver) };
+        await s3.InitializeAsync();
+        using var client = new AmazonS3Client(new BasicAWSCredentials(s3.Owner.AccessKeyId, s3.Owner.Secret),
+            new AmazonS3Config { ServiceURL = s3.Endpoint, ForcePathStyle = true, AuthenticationRegion = "auto" });
+        await client.PutBucketAsync("photos");
+        await client.PutObjectAsync(new PutObjectRequest { BucketName = "photos", Key = "ev/in-photos.bin", InputStream = new MemoryStream(RandomBytes(10)) });
+        await client.PutObjectAsync(new PutObjectRequest { BucketName = S3GatewayFixture.Bucket, Key = "ev/in-default.bin", InputStream = new MemoryStream(RandomBytes(10)) });
+
+        await receiver.WaitForEventsAsync(e => e.Count >= 2, TimeSpan.FromSeconds(20));
+        await Eventually.Until(() => EventsTests.OutboxIsEmpty(s3.Root), because: "every event was delivered");
+        var bodies = receiver.Events().Select(e => e["event"]!.AsObject()).ToList();
+        bodies.Select(b => ((string)b["object"]!["key"]!, (string)b["bucket"]!)).Should().BeEquivalentTo(
+            [("ev/in-photos.bin", "photos"), ("ev/in-default.bin", "media")], "the default bucket's events carry Events:Bucket");
+    }
 }
