@@ -134,16 +134,22 @@ public sealed class SigV4Request
             throw new S3Exception("RequestTimeTooSkewed", 403, "The difference between the request time and the server's time is too large.");
         }
 
-        var canonical = CanonicalRequest(context);
-        var stringToSign = $"{Algorithm}\n{AmzDate}\n{Scope}\n{Convert.ToHexStringLower(AWS4Signer.ComputeHash(canonical))}";
-        var key = AWS4Signer.ComposeSigningKey(secret, Region, Date, "s3");
-        var expected = AWS4Signer.ComputeKeyedHash(Amazon.Runtime.SigningAlgorithm.HmacSHA256, key, stringToSign);
+        var (key, expected) = Sign(CanonicalRequest(context), AmzDate, Scope, Date, Region, secret);
         if (!FixedTimeEqualsHex(expected, Signature))
         {
             throw S3Exception.SignatureDoesNotMatch();
         }
 
         return new S3Signing(key, AmzDate, Scope, Signature);
+    }
+
+    /// <summary>SigV4's signature of a canonical request (the signing key too, which chunk signatures chain from);
+    /// hashing, key derivation and HMAC are the SDK's.</summary>
+    public static (byte[] Key, byte[] Signature) Sign(string canonical, string amzDate, string scope, string date, string region, string secret)
+    {
+        var stringToSign = $"{Algorithm}\n{amzDate}\n{scope}\n{Convert.ToHexStringLower(AWS4Signer.ComputeHash(canonical))}";
+        var key = AWS4Signer.ComposeSigningKey(secret, region, date, "s3");
+        return (key, AWS4Signer.ComputeKeyedHash(Amazon.Runtime.SigningAlgorithm.HmacSHA256, key, stringToSign));
     }
 
     public static bool FixedTimeEqualsHex(byte[] expected, string presentedHex)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Amazon.Runtime.Internal.Auth;
 
 namespace R2Gateway.S3Api;
 
@@ -28,7 +27,7 @@ public interface IS3RequestSigner
 /// <summary>
 /// SigV4 in the query (a presigned URL) with only <c>host</c> signed and UNSIGNED-PAYLOAD, as AWS
 /// documents it and as the AwsS3 plugin's own signer does: the browser then adds nothing the
-/// signature would have to cover. Hashing, HMAC and key derivation are the SDK's; the SDK's own
+/// signature would have to cover. The signature is <see cref="SigV4Request.Sign"/>'s; the SDK's own
 /// presigner (GetPreSignedURL) has no POST, which CreateMultipartUpload and CompleteMultipartUpload need.
 /// </summary>
 public static class SigV4Presigner
@@ -68,9 +67,7 @@ public static class SigV4Presigner
             "",
             "host",
             SigV4Request.UnsignedPayload);
-        var stringToSign = $"{SigV4Request.Algorithm}\n{amzDate}\n{scope}\n{Convert.ToHexStringLower(AWS4Signer.ComputeHash(canonical))}";
-        var signingKey = AWS4Signer.ComposeSigningKey(secret, region, date, "s3");
-        var signature = Convert.ToHexStringLower(AWS4Signer.ComputeKeyedHash(Amazon.Runtime.SigningAlgorithm.HmacSHA256, signingKey, stringToSign));
+        var signature = Convert.ToHexStringLower(SigV4Request.Sign(canonical, amzDate, scope, date, region, secret).Signature);
         return new Uri($"{bucketUrl.GetLeftPart(UriPartial.Authority)}{basePath}/{keyPath}?{canonicalQuery}&X-Amz-Signature={signature}");
     }
 }
