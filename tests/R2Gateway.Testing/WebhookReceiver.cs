@@ -81,8 +81,18 @@ public sealed class WebhookReceiver : IDisposable
     public IReadOnlyList<JsonObject> HookCalls() => Received().Where(r => (string?)r["path"] == "/hook").ToList();
 
     /// <summary>Waits until <paramref name="done"/> holds for the events received, and returns them.</summary>
-    public Task<IReadOnlyList<JsonObject>> WaitForEventsAsync(Func<IReadOnlyList<JsonObject>, bool> done, TimeSpan timeout) =>
-        Eventually.Until(Events, done, timeout, "the webhook receiver got the events expected");
+    public async Task<IReadOnlyList<JsonObject>> WaitForEventsAsync(Func<IReadOnlyList<JsonObject>, bool> done, TimeSpan timeout)
+    {
+        try
+        {
+            return await Eventually.Until(Events, done, timeout, "the webhook receiver got the events expected");
+        }
+        catch (TimeoutException e)
+        {
+            var running = _process is { HasExited: false } ? "running" : "not running";
+            throw new TimeoutException($"{e.Message} It got {Events().Count} event(s) and {Received().Count} request(s) in all; it is {running} on port {Port}.", e);
+        }
+    }
 
     public void Dispose()
     {

@@ -30,7 +30,17 @@ public sealed class EventDeliveryMeasurementTests : IDisposable
             async (i, _) => await api.PutOkAsync($"backlog/{i}", RandomBytes(10)));
         var started = DateTime.UtcNow;
         _receiver.Start();
-        var drained = await _receiver.WaitForEventsAsync(e => e.Count >= Backlog, TimeSpan.FromMinutes(3));
+        IReadOnlyList<System.Text.Json.Nodes.JsonObject> drained;
+        try
+        {
+            drained = await _receiver.WaitForEventsAsync(e => e.Count >= Backlog, TimeSpan.FromMinutes(3));
+        }
+        catch (TimeoutException e)
+        {
+            int Count(string dir) => Directory.EnumerateFiles(Path.Combine(_root.Path, "events", dir)).Count();
+            throw new TimeoutException($"{e.Message} The outbox holds {Count("intents")} intent(s), {Count("pending")} pending and {Count("dead")} dead event(s).", e);
+        }
+
         var drainSeconds = (DateTime.UtcNow - started).TotalSeconds;
         drained.Select(e => (string)e["event"]!["object"]!["key"]!).Distinct().Should().HaveCount(Backlog);
 
