@@ -13,6 +13,8 @@ namespace R2Gateway.Storage.FileSystem;
 public sealed class FileSystemBucketStores : BucketStoresBase
 {
     private const string Marker = "bucket.json";
+    private const string Staging = ".new-";
+    private const string Deleting = ".deleting-"; // + "<bucket>.<random>", so a crash can put it back
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
     private readonly FileSystemObjectStore _default;
     private readonly FileSystemStoreOptions _options;
@@ -70,7 +72,7 @@ public sealed class FileSystemBucketStores : BucketStoresBase
         }
 
         // Made whole in a staging directory, then renamed into place: it appears complete or not at all.
-        var staging = Path.Combine(_buckets, $".new-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+        var staging = Path.Combine(_buckets, $"{Staging}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
         Directory.CreateDirectory(staging);
         BlobFile.WriteJson(Path.Combine(staging, Marker), new BucketRecord(_clock.GetUtcNow()));
         Directory.Move(staging, Path.Combine(_buckets, bucket));
@@ -94,7 +96,7 @@ public sealed class FileSystemBucketStores : BucketStoresBase
         // Renamed away first, then checked: a write still in flight then fails (its directory is gone)
         // rather than landing in a bucket about to be removed, so what the check sees is all there is.
         var dir = Path.Combine(_buckets, bucket);
-        var doomed = Path.Combine(_buckets, $".deleting-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+        var doomed = Path.Combine(_buckets, $"{Deleting}{bucket}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
         Directory.Move(dir, doomed);
         if (!FileSystemObjectStore.IsEmptyRoot(doomed))
         {
@@ -105,6 +107,49 @@ public sealed class FileSystemBucketStores : BucketStoresBase
         _raw.TryRemove(bucket, out _);
         Forget(bucket);
         Directory.Delete(doomed, recursive: true);
+    }
+
+    /// <summary>Settles what a process that died while creating or deleting a bucket left behind: a
+    /// staging directory is removed; a bucket renamed away for deletion is removed when empty and put
+    /// back under its name when not (it died before the check, or before the move back). Skipped while
+    /// another create or delete holds the lock. Returns the buckets put back.</summary>
+    public IReadOnlyList<string> SettleInterrupted()
+    {
+        var restored = new List<string>();
+        if (!Directory.Exists(_buckets))
+        {
+            return restored;
+        }
+
+        using var locked = FileLock.TryAcquire(LockPath);
+        if (locked is null)
+        {
+            return restored;
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(_buckets, ".*"))
+        {
+            var name = Path.GetFileName(dir);
+            if (name.StartsWith(Staging, StringComparison.Ordinal))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            else if (name.StartsWith(Deleting, StringComparison.Ordinal))
+            {
+                var bucket = name[Deleting.Length..name.LastIndexOf('.')];
+                if (FileSystemObjectStore.IsEmptyRoot(dir))
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                else if (BucketNames.IsValid(bucket) && !Directory.Exists(Path.Combine(_buckets, bucket)))
+                {
+                    Directory.Move(dir, Path.Combine(_buckets, bucket));
+                    restored.Add(bucket);
+                }
+            }
+        }
+
+        return restored;
     }
 
     protected override bool Exists(string bucket) =>

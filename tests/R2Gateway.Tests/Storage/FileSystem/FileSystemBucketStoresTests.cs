@@ -56,6 +56,51 @@ public sealed class FileSystemBucketStoresTests : IDisposable
         Directory.EnumerateFileSystemEntries(Path.Combine(_root, "buckets")).Select(Path.GetFileName).Should().Equal(".lock");
     }
 
+    [Fact]
+    public async Task A_bucket_whose_delete_died_before_its_emptiness_check_is_put_back_with_its_objects()
+    {
+        await _buckets.CreateAsync("photos", None);
+        await _buckets.Find("photos")!.PutObjectAsync("k", new MemoryStream([7, 8]), 2, new PutOptions(ObjectMetadata.None), None);
+        // What DeleteAsync's first step leaves when the process dies right after it.
+        Directory.Move(Path.Combine(_root, "buckets", "photos"), Path.Combine(_root, "buckets", ".deleting-photos.0011223344556677"));
+        _buckets.Find("photos").Should().BeNull();
+
+        _buckets.SettleInterrupted().Should().Equal("photos");
+
+        (await _buckets.Find("photos")!.HeadObjectAsync("k", None))!.Size.Should().Be(2);
+        Directory.EnumerateDirectories(Path.Combine(_root, "buckets")).Select(Path.GetFileName).Should().Equal("photos");
+    }
+
+    [Fact]
+    public async Task An_emptied_bucket_renamed_for_deletion_and_a_half_made_bucket_are_removed()
+    {
+        await _buckets.CreateAsync("gone", None);
+        Directory.Move(Path.Combine(_root, "buckets", "gone"), Path.Combine(_root, "buckets", ".deleting-gone.0011223344556677"));
+        Directory.CreateDirectory(Path.Combine(_root, "buckets", ".new-8899aabbccddeeff"));
+
+        _buckets.SettleInterrupted().Should().BeEmpty();
+
+        Directory.EnumerateFileSystemEntries(Path.Combine(_root, "buckets")).Select(Path.GetFileName).Should().Equal(".lock");
+        _buckets.List().Select(b => b.Name).Should().Equal("r2gateway");
+    }
+
+    [Fact]
+    public async Task Settling_waits_while_a_create_or_delete_holds_the_lock()
+    {
+        await _buckets.CreateAsync("busy", None);
+        var doomed = Path.Combine(_root, "buckets", ".deleting-busy.0011223344556677");
+        Directory.Move(Path.Combine(_root, "buckets", "busy"), doomed);
+
+        using (FileLock.TryAcquire(Path.Combine(_root, "buckets", ".lock")))
+        {
+            _buckets.SettleInterrupted().Should().BeEmpty();
+            Directory.Exists(doomed).Should().BeTrue("a delete in progress owns it");
+        }
+
+        _buckets.SettleInterrupted().Should().BeEmpty();
+        Directory.Exists(doomed).Should().BeFalse();
+    }
+
     [Theory]
     [InlineData("..")]
     [InlineData("a/b")]
