@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -71,7 +72,7 @@ public static class ObjectActions
     /// <summary>Lists objects under <paramref name="prefix"/>, or under the path's key when no prefix is given.</summary>
     /// <param name="include">R2's include: <c>httpMetadata</c>, <c>customMetadata</c>, comma-separated or repeated.</param>
     public static async Task<Results<Ok<ObjectList>, ProblemHttpResult>> ListAsync(
-        ObjectKey key, string? prefix, string? delimiter, string? cursor, string? limit, string? startAfter, string[]? include,
+        ObjectKey key, string? prefix, string? delimiter, string? cursor, string? limit, string? startAfter, [FromQuery] string[]? include, // explicit: the compile-time generator would read an array from the body
         IObjectStore store, CancellationToken cancellationToken)
     {
         var included = (include ?? []).SelectMany(i => i.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToHashSet();
