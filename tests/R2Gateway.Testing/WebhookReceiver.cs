@@ -11,6 +11,8 @@ public sealed class WebhookReceiver : IDisposable
 
     private readonly string _log = Path.Combine(Directory.CreateTempSubdirectory("r2gw-receiver-").FullName, "received.jsonl");
     private readonly int _failFirst;
+    private readonly List<JsonObject> _received = [];
+    private long _read;
     private Process? _process;
 
     public WebhookReceiver(int failFirst = 0)
@@ -72,9 +74,31 @@ public sealed class WebhookReceiver : IDisposable
         }
     }
 
-    /// <summary>Every request received so far, in order.</summary>
-    public IReadOnlyList<JsonObject> Received() =>
-        File.Exists(_log) ? File.ReadAllLines(_log).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!.AsObject()).ToList() : [];
+    /// <summary>Every request received so far, in order. The log is read from where the last call
+    /// stopped: waits poll this every few milliseconds, and re-parsing a growing log each time would
+    /// take the CPU the gateway under test needs.</summary>
+    public IReadOnlyList<JsonObject> Received()
+    {
+        lock (_received)
+        {
+            if (File.Exists(_log))
+            {
+                using var log = new FileStream(_log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                log.Position = _read;
+                var fresh = new byte[log.Length - _read];
+                log.ReadExactly(fresh);
+                var complete = Array.LastIndexOf(fresh, (byte)'\n') + 1; // a line still being written waits for the next call
+                foreach (var line in System.Text.Encoding.UTF8.GetString(fresh, 0, complete).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    _received.Add(JsonNode.Parse(line)!.AsObject());
+                }
+
+                _read += complete;
+            }
+
+            return [.. _received];
+        }
+    }
 
     public IReadOnlyList<JsonObject> Events() => Received().Where(r => (string?)r["path"] == "/events" && r["event"] is not null).ToList();
 
