@@ -1,66 +1,110 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using R2Gateway.Security;
 
 namespace R2Gateway.Testing;
 
-/// <summary>A gateway on a real Kestrel port on loopback, so tests go over the wire (body limits,
-/// chunked bodies, dropped connections) and external clients such as the seed's Python script can reach it.</summary>
-public class GatewayFactory : WebApplicationFactory<Program>
+/// <summary>A gateway built by <see cref="GatewayApp"/> and started by the test on a free loopback port
+/// (Kestrel on http://127.0.0.1:0), so tests go over the wire (body limits, chunked bodies, dropped
+/// connections) and external clients such as the seed's Python script can reach it. Each has its own
+/// host: gateways started at once by parallel tests share nothing.</summary>
+public sealed class GatewayFactory : IDisposable, IAsyncDisposable
 {
-    // WebApplicationFactory finds the host it builds through a process-wide DiagnosticListener,
-    // so two factories starting at once (tests run in parallel) can catch each other's host.
-    private static readonly Lock StartLock = new();
+    /// <summary>The gateway's project directory (set by R2Gateway.Testing.csproj): the content root, as
+    /// WebApplicationFactory chose it, so the upload page's wwwroot is served and no appsettings.json
+    /// is read: a test states every setting it relies on.</summary>
+    private static readonly string ContentRoot = typeof(GatewayFactory).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "GatewayContentRoot").Value!;
 
-    private readonly Dictionary<string, string?> _settings;
-    private readonly Action<IServiceCollection>? _services;
+    private readonly WebApplication _app;
+    private readonly List<HttpClient> _clients = [];
+    private int _disposed;
 
-    private GatewayFactory(IDictionary<string, string?> settings, Action<IServiceCollection>? services)
+    private GatewayFactory(WebApplication app, Uri baseAddress)
     {
-        _settings = new Dictionary<string, string?>(settings);
-        _settings.TryAdd("S3Api:Urls", "http://127.0.0.1:0"); // the S3 endpoint on a free port, never the fixed default
-        _services = services;
-        UseKestrel(0);
+        _app = app;
+        BaseAddress = baseAddress;
     }
 
-    /// <summary>Starts a gateway with these settings (and test services) on a free loopback port.</summary>
+    /// <summary>Starts a gateway with these settings, which win over every other configuration source,
+    /// and these test services, added after the gateway's own (so they replace them), on a free loopback port.</summary>
     public static GatewayFactory Start(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
-        for (var attempt = 1; ; attempt++)
+        var all = new Dictionary<string, string?>(settings, StringComparer.OrdinalIgnoreCase);
+        all.TryAdd(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
+        all.TryAdd("S3Api:Urls", "http://127.0.0.1:0"); // the S3 endpoint on a free port, never the fixed default
+        var builder = GatewayApp.CreateBuilder(new WebApplicationOptions
         {
-            var factory = new GatewayFactory(settings, services);
-            try
+            EnvironmentName = "Testing",
+            ContentRootPath = ContentRoot,
+            ApplicationName = typeof(GatewayApp).Assembly.GetName().Name, // the app's, not the test runner's
+        }, all);
+        services?.Invoke(builder.Services);
+        var app = builder.Build();
+        try
+        {
+            // As Program.cs does, so a test's settings are held to the same rules as an operator's.
+            if (app.StartRefusal() is { } refusal)
             {
-                lock (StartLock)
-                {
-                    factory.StartServer();
-                }
+                throw new InvalidOperationException($"The gateway refused to start: {refusal}");
+            }
 
-                return factory;
-            }
-            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("IServerAddressesFeature", StringComparison.Ordinal))
-            {
-                // WebApplicationFactory now and then catches a host in the wrong state while other
-                // tests start theirs; a fresh factory starts cleanly.
-                factory.Dispose();
-            }
+            app.UseGateway();
+            // Off the test's synchronization context: hosted services resume on the thread pool.
+            Task.Run(() => app.StartAsync()).GetAwaiter().GetResult();
         }
+        catch
+        {
+            Task.Run(async () => await app.DisposeAsync()).GetAwaiter().GetResult();
+            throw;
+        }
+
+        // The port Kestrel chose for port 0.
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        return new GatewayFactory(app, new Uri(address));
     }
 
-    public Uri BaseAddress => ClientOptions.BaseAddress;
+    /// <summary>Where the Worker API listens, e.g. http://127.0.0.1:40123/.</summary>
+    public Uri BaseAddress { get; }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    /// <summary>The gateway's services (its store, options, meters; the S3 endpoint's addresses in
+    /// <see cref="S3Api.S3ApiServer.Addresses"/>).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>A client of <see cref="BaseAddress"/>, disposed with the gateway.</summary>
+    public HttpClient CreateClient()
     {
-        builder.UseEnvironment("Testing");
-        foreach (var (key, value) in _settings)
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        lock (_clients)
         {
-            builder.UseSetting(key, value);
+            _clients.Add(client);
         }
 
-        if (_services is not null)
+        return client;
+    }
+
+    public void Dispose() => Task.Run(async () => await DisposeAsync()).GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
-            builder.ConfigureServices(_services);
+            return;
         }
+
+        lock (_clients)
+        {
+            _clients.ForEach(c => c.Dispose());
+        }
+
+        await _app.StopAsync();
+        await _app.DisposeAsync();
     }
 }
 

@@ -99,7 +99,7 @@ public sealed class RequestValidationTests(FileSystemGateway gateway) : IClassFi
     {
         var s = await MakeSentinelAsync();
         var junk = Encoding.UTF8.GetBytes("{\"parts\": [" + new string(' ', 10 * 1000 * 1000) + "]}");
-        using var response = await Http.PostAsync(Url(s.Key, "mpu-complete", $"uploadId={s.UploadId}"), new ChunkedContent(junk));
+        using var response = await PartialRequest.SendChunkedAsync(gateway.BaseAddress, HttpMethod.Post, Url(s.Key, "mpu-complete", $"uploadId={s.UploadId}"), junk, "application/json");
         await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "EntityTooLarge");
         await ShouldBeIntactAsync(s);
     }

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using R2Gateway.Testing;
 using R2Gateway.Security;
 using static R2Gateway.Testing.GatewayApi;
@@ -18,6 +20,8 @@ public sealed class S3SignTests : IDisposable
     private const string NoPresign = "r2gw_s3sign-nopresign-0123456789abcdefghijklm";
     private static readonly HttpClient Http = new();
     private readonly TempDir _root = new();
+    // The gateway's clock, which signs and checks the URLs; at a whole second, as X-Amz-Date has no fraction.
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
     private readonly FileSystemGateway _gateway;
 
     public S3SignTests()
@@ -26,7 +30,7 @@ public sealed class S3SignTests : IDisposable
         AddToken(settings, 0, "signer", Signer, "up/", "Read", "Write", "Delete", "Presign");
         AddToken(settings, 1, "writer", Writer, "up/", "Write", "Presign");
         AddToken(settings, 2, "nopresign", NoPresign, "", "Read", "Write", "Delete");
-        _gateway = FileSystemGateway.OnRoot(_root.Path, settings);
+        _gateway = FileSystemGateway.OnRoot(_root.Path, settings, s => s.AddSingleton<TimeProvider>(_clock));
     }
 
     public void Dispose()
@@ -166,15 +170,28 @@ public sealed class S3SignTests : IDisposable
     }
 
     [Fact]
-    public async Task An_expired_signed_url_is_refused_by_the_S3_endpoint()
+    public async Task A_signed_url_works_until_its_X_Amz_Expires_and_is_refused_a_second_later()
     {
-        var url = await SignedUrlAsync(Signer, "up/late.bin", new { method = "PUT", expiresIn = 1 });
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var url = await SignedUrlAsync(Signer, "up/late.bin", new { method = "PUT", expiresIn = 60 });
+        var query = System.Web.HttpUtility.ParseQueryString(new Uri(url).Query);
+        query["X-Amz-Expires"].Should().Be("60");
+        query["X-Amz-Date"].Should().Be(_clock.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture), "signed by the gateway's clock");
 
-        using var response = await Http.PutAsync(url, new ByteArrayContent([1, 2, 3]));
+        _clock.Advance(TimeSpan.FromSeconds(60));
+        using (var last = await Http.PutAsync(url, new ByteArrayContent([1, 2, 3])))
+        {
+            last.StatusCode.Should().Be(HttpStatusCode.OK, "its 60th second is still within X-Amz-Expires");
+        }
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        using var response = await Http.PutAsync(url, new ByteArrayContent([4, 5, 6]));
 
         await ShouldBeRefusedAsync(response, "AccessDenied");
         (await response.Content.ReadAsStringAsync()).Should().Contain("expired");
+        using var get = new HttpRequestMessage(HttpMethod.Get, Url("up/late.bin", "get"));
+        get.Headers.Authorization = new("Bearer", Signer);
+        using var stored = await _gateway.Client.SendAsync(get);
+        (await stored.Content.ReadAsByteArrayAsync()).Should().Equal([1, 2, 3], "the late request stored nothing");
     }
 
     [Fact]
