@@ -17,7 +17,7 @@ namespace R2Gateway.S3Api;
 /// </summary>
 public sealed partial class S3ApiServer(
     IServiceProvider services, IOptions<S3ApiOptions> options, IOptions<AuthOptions> auth, IOptions<KestrelServerOptions> mainKestrel,
-    IHttpContextFactory contexts, ILoggerFactory loggerFactory, ILogger<S3ApiServer> logger) : IHostedService, IAsyncDisposable
+    IOptions<SocketTransportOptions> transport, IHttpContextFactory contexts, ILoggerFactory loggerFactory, ILogger<S3ApiServer> logger) : IHostedService, IAsyncDisposable
 {
     private static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
     private KestrelServer? _server;
@@ -78,7 +78,10 @@ public sealed partial class S3ApiServer(
         app.UseCloseOnUnsentBody();
         app.UseGatewayRequestLog();
         app.Run(endpoint.InvokeAsync);
-        _server = new KestrelServer(Options.Create(kestrel), new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory), loggerFactory);
+        // The host's transport options, not new ones: they carry Kestrel's pinned-block memory pool. A bare
+        // SocketTransportOptions falls back to MemoryPool<byte>.Shared, and every socket read then rents (and,
+        // with ten uploads in flight, allocates and zeroes) arrays from the shared ArrayPool.
+        _server = new KestrelServer(Options.Create(kestrel), new SocketTransportFactory(transport, loggerFactory), loggerFactory);
         await _server.StartAsync(new Application(app.Build(), contexts), cancellationToken);
         Addresses = _server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
         var listening = string.Join(", ", Addresses);

@@ -40,10 +40,11 @@ public sealed class S3Call(
         }
     }
 
-    /// <summary>The object bytes, checked as the request's signing mode says, with the largest size allowed.</summary>
+    /// <summary>The object bytes, checked as the request's signing mode says, with the largest size allowed.
+    /// For a store: the caller passes the request's <c>x-amz-checksum-*</c> on to it, and the store checks it.</summary>
     public (Stream Body, long? Length) OpenBody(long maxBytes, string what)
     {
-        var (body, length) = S3Payload.Open(Request, signing);
+        var (body, length) = S3Payload.Open(Request, signing, storeChecksHeader: true);
         if (length is null)
         {
             throw new S3Exception("MissingContentLength", 411, "You must provide the Content-Length HTTP header.");

@@ -19,11 +19,14 @@ public static class S3Payload
     public const string StreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
 
     /// <summary>The decoded body and its length (null when unknown). <paramref name="signing"/> is null
-    /// when signatures are not checked (no tokens configured): chunks are then only decoded.</summary>
-    public static (Stream Body, long? Length) Open(HttpRequest request, S3Signing? signing)
+    /// when signatures are not checked (no tokens configured): chunks are then only decoded.
+    /// <paramref name="storeChecksHeader"/>: the caller hands the <c>x-amz-checksum-*</c> header to a store,
+    /// which checks it as it hashes the body (<see cref="IObjectStore"/>'s contract); hashing it here too
+    /// would be a second pass over every byte.</summary>
+    public static (Stream Body, long? Length) Open(HttpRequest request, S3Signing? signing, bool storeChecksHeader = false)
     {
         var declared = request.Headers["x-amz-content-sha256"].ToString();
-        var header = S3Checksum.FromHeaders(request.Headers);
+        var header = storeChecksHeader ? null : S3Checksum.FromHeaders(request.Headers);
         if (declared.StartsWith("STREAMING-", StringComparison.Ordinal))
         {
             if (declared is not (StreamingSigned or StreamingSignedTrailer or StreamingUnsignedTrailer))

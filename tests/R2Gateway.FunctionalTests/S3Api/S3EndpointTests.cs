@@ -66,6 +66,36 @@ public sealed class S3EndpointTests(S3GatewayFixture s3) : IClassFixture<S3Gatew
     }
 
     [Fact]
+    public async Task A_part_whose_checksum_header_does_not_match_is_BadDigest_and_not_kept()
+    {
+        using var gateway = new FileSystemGateway();
+        var endpoint = gateway.Services.GetRequiredService<S3ApiServer>().Addresses.Single();
+        var url = $"{endpoint}/{S3GatewayFixture.Bucket}/parts/{Guid.NewGuid():N}";
+        using var created = await Http.PostAsync($"{url}?uploads", null);
+        created.StatusCode.Should().Be(HttpStatusCode.OK);
+        var uploadId = XDocument.Parse(await created.Content.ReadAsStringAsync()).Root!.Elements().Single(e => e.Name.LocalName == "UploadId").Value;
+        var data = GatewayApi.RandomBytes(100_000);
+        var crc = Convert.ToBase64String(System.IO.Hashing.Crc32.Hash(data).Reverse().ToArray());
+        foreach (var (value, status) in new[] { ("AAAAAA==", HttpStatusCode.BadRequest), (crc, HttpStatusCode.OK) })
+        {
+            using var part = new HttpRequestMessage(HttpMethod.Put, $"{url}?partNumber=1&uploadId={uploadId}") { Content = new ByteArrayContent(data) };
+            part.Headers.TryAddWithoutValidation("x-amz-checksum-crc32", value);
+            using var response = await Http.SendAsync(part);
+            if (status == HttpStatusCode.BadRequest)
+            {
+                await ShouldBeS3ErrorAsync(response, status, "BadDigest");
+                using var listed = await Http.GetAsync($"{url}?uploadId={uploadId}");
+                XDocument.Parse(await listed.Content.ReadAsStringAsync()).Root!.Elements().Where(e => e.Name.LocalName == "Part").Should().BeEmpty();
+            }
+            else
+            {
+                response.StatusCode.Should().Be(status, await response.Content.ReadAsStringAsync());
+                response.Headers.GetValues("x-amz-checksum-crc32").Single().Should().Be(crc);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_body_with_its_right_crc32_and_crc64nvme_is_stored()
     {
         using var gateway = new FileSystemGateway();
