@@ -24,8 +24,7 @@ public sealed record Faults(int FailEveryNthPart = 0, bool LoseFirstCompleteAnsw
         if (FailEveryNthPart > 0 && HttpMethods.IsPut(context.Request.Method) && action == "mpu-uploadpart"
             && Interlocked.Increment(ref _partRequests) % FailEveryNthPart == 0)
         {
-            await ContractErrors.Problem(StatusCodes.Status503ServiceUnavailable, "ServiceUnavailable",
-                $"Injected fault (every {FailEveryNthPart}th part request): send the part again.").ExecuteAsync(context);
+            await ContractErrors.WriteAsync(context, Error.Unavailable($"Injected fault (every {FailEveryNthPart}th part request): send the part again."));
             return;
         }
 

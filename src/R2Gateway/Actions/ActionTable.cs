@@ -56,17 +56,16 @@ public static class ActionTable
             .AddEndpointFilter<ObjectAccessFilter>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
-    private static ProblemHttpResult Unmatched(HttpContext context)
+    private static void Unmatched(HttpContext context)
     {
         var method = context.Request.Method;
         if (!KnownMethods.Contains(method))
         {
-            context.Response.Headers.Allow = string.Join(", ", KnownMethods);
-            return ContractErrors.Problem(StatusCodes.Status405MethodNotAllowed, null, $"Method {method} is not allowed; use one of {string.Join(", ", KnownMethods)}.");
+            throw Error.MethodNotAllowed(method, KnownMethods);
         }
 
-        return context.Request.Action() is { } action
-            ? ContractErrors.InvalidArgument($"Unknown action {action} for {method}")
-            : ContractErrors.InvalidArgument("Missing action type");
+        throw context.Request.Action() is { } action
+            ? Error.InvalidArgument($"Unknown action {action} for {method}")
+            : Error.InvalidArgument("Missing action type");
     }
 }

@@ -24,28 +24,28 @@ public static class MultipartActions
         return TypedResults.Ok(new CreatedUpload(key.Value, uploadId));
     }
 
-    public static async Task<Results<Ok<UploadedPartResponse>, ProblemHttpResult>> UploadPartAsync(
+    public static async Task<Ok<UploadedPartResponse>> UploadPartAsync(
         ObjectKey key, string? uploadId, string? partNumber, HttpContext context, IObjectStore store, CancellationToken cancellationToken)
     {
         if (uploadId is null || partNumber is null)
         {
-            return ContractErrors.InvalidArgument("Missing partNumber or uploadId");
+            throw Error.MissingPartNumberOrUploadId();
         }
 
         if (RequestBodies.ParseInt(partNumber) is not { } number)
         {
-            return ContractErrors.InvalidArgument($"partNumber must be an integer from 1 to {MultipartRules.MaxParts}; got '{partNumber}'.");
+            throw Error.InvalidPartNumber(MultipartRules.MaxParts, partNumber);
         }
 
         MultipartRules.EnsurePartNumber(number);
         if (!RequestBodies.HasBody(context))
         {
-            return ContractErrors.InvalidArgument("Missing request body");
+            throw Error.MissingBody();
         }
 
         if (!RequestBodies.TryReadContentMd5(context.Request, out var contentMd5))
         {
-            return ContractErrors.InvalidArgument(RequestBodies.BadContentMd5);
+            throw Error.BadContentMd5();
         }
 
         RequestBodies.Limit(context, MultipartRules.MaxPartSize, "A part");
@@ -56,12 +56,12 @@ public static class MultipartActions
         return TypedResults.Ok(new UploadedPartResponse(part.PartNumber, part.ETag, part.Checksum is null ? null : ChecksumsJson.Of(null, part.Checksum)));
     }
 
-    public static async Task<Results<Ok<ObjectSummary>, ProblemHttpResult>> CompleteAsync(
+    public static async Task<Ok<ObjectSummary>> CompleteAsync(
         ObjectKey key, string? uploadId, HttpContext context, IObjectStore store, CancellationToken cancellationToken)
     {
         if (uploadId is null)
         {
-            return ContractErrors.InvalidArgument("Missing uploadId");
+            throw Error.MissingUploadId();
         }
 
         RequestBodies.Limit(context, MaxCompleteBodyBytes, "The mpu-complete body");
@@ -78,7 +78,7 @@ public static class MultipartActions
         if (body?.Parts is not { Count: > 0 } listed
             || listed.Any(p => p?.PartNumber is null || string.IsNullOrWhiteSpace(p.Etag)))
         {
-            return ContractErrors.InvalidArgument("Missing or incomplete body: send {\"parts\": [{\"partNumber\": 1, \"etag\": \"...\"}, ...]}.");
+            throw Error.BadCompleteBody();
         }
 
         var parts = listed.Select(p => new UploadedPart(p!.PartNumber!.Value, Etags.Normalize(p.Etag!))).ToList();
@@ -89,7 +89,7 @@ public static class MultipartActions
 
         if (parts.GroupBy(p => p.PartNumber).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
         {
-            return ContractErrors.InvalidArgument($"Part {duplicate.Key} is listed more than once.");
+            throw Error.DuplicatePart(duplicate.Key);
         }
 
         var info = await store.CompleteMultipartUploadAsync(key.Required(), uploadId, parts, cancellationToken);
@@ -98,19 +98,19 @@ public static class MultipartActions
         return TypedResults.Ok(ObjectSummary.Of(info));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> AbortAsync(
+    public static async Task<NoContent> AbortAsync(
         ObjectKey key, string? uploadId, IObjectStore store, CancellationToken cancellationToken)
     {
         if (uploadId is null)
         {
-            return ContractErrors.InvalidArgument("Missing uploadId");
+            throw Error.MissingUploadId();
         }
 
         try
         {
             await store.AbortMultipartUploadAsync(key.Required(), uploadId, cancellationToken);
         }
-        catch (StoreException e) when (e.Code == StoreErrorCode.NoSuchUpload)
+        catch (ContractException e) when (e.Code == ErrorCode.NoSuchUpload)
         {
             // Idempotent, as on R2: an upload already aborted or completed is a 204. Stores keep no
             // record of finished uploads, so an uploadId never issued (or of another key) gets the same.
@@ -119,19 +119,19 @@ public static class MultipartActions
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<Ok<PartList>, ProblemHttpResult>> ListPartsAsync(
+    public static async Task<Ok<PartList>> ListPartsAsync(
         ObjectKey key, string? uploadId, string? partNumberMarker, string? maxParts, IObjectStore store, CancellationToken cancellationToken)
     {
         if (uploadId is null)
         {
-            return ContractErrors.InvalidArgument("Missing uploadId");
+            throw Error.MissingUploadId();
         }
 
         var marker = partNumberMarker is null ? 0 : RequestBodies.ParseInt(partNumberMarker) ?? -1;
         var max = maxParts is null ? 1000 : RequestBodies.ParseInt(maxParts) ?? -1;
         if (marker is < 0 or > MultipartRules.MaxParts || max is < 1 or > 1000)
         {
-            return ContractErrors.InvalidArgument($"partNumberMarker must be 0 to {MultipartRules.MaxParts} and maxParts 1 to 1000.");
+            throw Error.InvalidArgument($"partNumberMarker must be 0 to {MultipartRules.MaxParts} and maxParts 1 to 1000.");
         }
 
         var listing = await store.ListPartsAsync(key.Required(), uploadId, marker, max, cancellationToken);

@@ -12,7 +12,7 @@ public static class ObjectActions
 {
     /// <summary>Range, If-Match, If-None-Match, If-Modified-Since and If-Unmodified-Since are
     /// answered by ASP.NET Core's file result (206, 304, 412, 416), which needs a seekable stream.</summary>
-    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetAsync(
+    public static async Task<FileStreamHttpResult> GetAsync(
         ObjectKey key, HttpContext context, IObjectStore store, IOptions<ObjectResponseOptions> responses, CancellationToken cancellationToken)
     {
         // HEAD needs only the headers: the file result never reads the body of a HEAD answer.
@@ -21,7 +21,7 @@ public static class ObjectActions
             : await store.GetObjectAsync(key.Required(), cancellationToken);
         if (found is null)
         {
-            return ContractErrors.Problem(StoreErrorCode.NoSuchKey, "Object Not Found");
+            throw Error.NoSuchKey();
         }
 
         var info = found.Info;
@@ -34,20 +34,20 @@ public static class ObjectActions
             enableRangeProcessing: true);
     }
 
-    public static async Task<Results<Ok<ObjectSummary>, ProblemHttpResult>> PutAsync(
+    public static async Task<Ok<ObjectSummary>> PutAsync(
         ObjectKey key, HttpContext context, IObjectStore store, CancellationToken cancellationToken)
     {
         var request = context.Request;
         var ifNoneMatch = request.Headers.IfNoneMatch.ToString();
         if (ifNoneMatch.Length > 0 && ifNoneMatch.Trim() != "*")
         {
-            return ContractErrors.InvalidArgument("put supports If-None-Match only as '*' (write only if the key does not exist).");
+            throw Error.OnlyIfNoneMatchAny();
         }
 
         var ifMatch = request.Headers.IfMatch.ToString();
         if (!RequestBodies.TryReadContentMd5(request, out var contentMd5))
         {
-            return ContractErrors.InvalidArgument(RequestBodies.BadContentMd5);
+            throw Error.BadContentMd5();
         }
 
         RequestBodies.Limit(context, Math.Min(MultipartRules.MaxPutSize, context.RequestServices.GetRequiredService<IOptions<StorageOptions>>().Value.MaxObjectSize), "A single put");
@@ -71,14 +71,14 @@ public static class ObjectActions
 
     /// <summary>Lists objects under <paramref name="prefix"/>, or under the path's key when no prefix is given.</summary>
     /// <param name="include">R2's include: <c>httpMetadata</c>, <c>customMetadata</c>, comma-separated or repeated.</param>
-    public static async Task<Results<Ok<ObjectList>, ProblemHttpResult>> ListAsync(
+    public static async Task<Ok<ObjectList>> ListAsync(
         ObjectKey key, string? prefix, string? delimiter, string? cursor, string? limit, string? startAfter, [FromQuery] string[]? include, // explicit: the compile-time generator would read an array from the body
         IObjectStore store, CancellationToken cancellationToken)
     {
         var included = (include ?? []).SelectMany(i => i.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToHashSet();
         if (included.FirstOrDefault(i => i is not ("httpMetadata" or "customMetadata")) is { } unknown)
         {
-            return ContractErrors.InvalidArgument($"include takes httpMetadata and customMetadata; got '{unknown}'.");
+            throw Error.InvalidArgument($"include takes httpMetadata and customMetadata; got '{unknown}'.");
         }
 
         var withHttp = included.Contains("httpMetadata");
@@ -86,7 +86,7 @@ public static class ObjectActions
         var max = limit is null ? Listing.MaxLimit : RequestBodies.ParseInt(limit) ?? -1;
         if (max is < 1 or > Listing.MaxLimit)
         {
-            return ContractErrors.InvalidArgument($"limit must be an integer from 1 to {Listing.MaxLimit}.");
+            throw Error.InvalidArgument($"limit must be an integer from 1 to {Listing.MaxLimit}.");
         }
 
         var listing = await store.ListObjectsAsync(

@@ -13,66 +13,60 @@ public static class PresignActions
 {
     private const long MaxBodyBytes = 16 * 1024;
 
-    public static async Task<Results<Ok<PresignResponse>, ProblemHttpResult>> PresignAsync(
+    public static async Task<Ok<PresignResponse>> PresignAsync(
         ObjectKey key, HttpContext context, IPresigner presigner, IOptions<PresignOptions> options, CancellationToken cancellationToken)
     {
         var body = await ReadBodyAsync(context, cancellationToken);
         var method = body?.Method?.ToUpperInvariant();
         if (method is not ("PUT" or "GET"))
         {
-            return ContractErrors.InvalidArgument("Send {\"method\": \"PUT\" or \"GET\", \"expiresIn\": seconds, \"contentType\"?: \"...\", \"checksumSha256\"?: \"base64\"}.");
+            throw Error.InvalidArgument("Send {\"method\": \"PUT\" or \"GET\", \"expiresIn\": seconds, \"contentType\"?: \"...\", \"checksumSha256\"?: \"base64\"}.");
         }
 
         if (Expiry(body!.ExpiresIn) is not { } expiresIn)
         {
-            return ExpiryProblem();
+            throw Error.BadPresignExpiry();
         }
 
-        if (await ObjectAccessFilter.RefusePresignAsync(context, method == "PUT" ? Right.Write : Right.Read, key.Required()) is { } refused)
-        {
-            return refused;
-        }
+        await ObjectAccessFilter.EnsureMayPresignAsync(context, method == "PUT" ? Right.Write : Right.Read, key.Required());
 
         var contentType = method == "PUT" && !string.IsNullOrWhiteSpace(body.ContentType) ? body.ContentType : null;
         var sha256 = method == "PUT" && !string.IsNullOrWhiteSpace(body.ChecksumSha256) ? body.ChecksumSha256.Trim() : null;
         if (sha256 is not null && Checksums.TryDecode(ChecksumAlgorithm.Sha256, sha256) is null)
         {
-            return ContractErrors.InvalidArgument("checksumSha256 must be the base64 of the body's 32-byte SHA-256.");
+            throw Error.InvalidArgument("checksumSha256 must be the base64 of the body's 32-byte SHA-256.");
         }
 
         var metadata = method == "PUT" && body.Metadata is { Count: > 0 } m ? m.ToDictionary(e => e.Key.Trim().ToLowerInvariant(), e => e.Value) : null;
         if (metadata?.Keys.FirstOrDefault(n => n.Length == 0 || !n.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) is { } badName)
         {
-            return ContractErrors.InvalidArgument($"metadata name '{badName}' must be letters, digits, '-' and '_'.");
+            throw Error.InvalidArgument($"metadata name '{badName}' must be letters, digits, '-' and '_'.");
         }
 
         ObjectMetadataRules.Check(new ObjectMetadata(ContentType: contentType, Custom: metadata));
         return TypedResults.Ok(Answer(presigner.Presign(new PresignTarget(method, key.Required(), expiresIn, contentType, ChecksumSha256: sha256, Metadata: metadata), BaseUrl(context, options))));
     }
 
-    public static async Task<Results<Ok<PresignResponse>, ProblemHttpResult>> PresignPartAsync(
+    public static async Task<Ok<PresignResponse>> PresignPartAsync(
         ObjectKey key, string? uploadId, string? partNumber, HttpContext context, IPresigner presigner, IOptions<PresignOptions> options, CancellationToken cancellationToken)
     {
         if (uploadId is null || partNumber is null)
         {
-            return ContractErrors.InvalidArgument("Missing partNumber or uploadId");
+            throw Error.MissingPartNumberOrUploadId();
         }
 
         if (RequestBodies.ParseInt(partNumber) is not { } number)
         {
-            return ContractErrors.InvalidArgument($"partNumber must be an integer from 1 to {MultipartRules.MaxParts}; got '{partNumber}'.");
+            throw Error.InvalidPartNumber(MultipartRules.MaxParts, partNumber);
         }
 
         MultipartRules.EnsurePartNumber(number);
-        if (await ObjectAccessFilter.RefusePresignAsync(context, Right.Write, key.Required()) is { } refused)
-        {
-            return refused;
-        }
+        await ObjectAccessFilter.EnsureMayPresignAsync(context, Right.Write, key.Required());
 
         var body = await ReadBodyAsync(context, cancellationToken);
         if (Expiry(body?.ExpiresIn) is not { } expiresIn)
         {
-            return ExpiryProblem();
+            throw Error.BadPresignExpiry();
         }
 
         var target = new PresignTarget("PUT", key.Required(), expiresIn, UploadId: uploadId, PartNumber: number);
@@ -96,7 +90,7 @@ public static class PresignActions
     /// <summary>s3-sign: a presigned S3 URL for one request, to the gateway's S3 endpoint with the
     /// filesystem store, to the bucket with the S3 store. Only what the signer may do itself: presign,
     /// and the right of that S3 operation on a prefix of the key.</summary>
-    public static async Task<Results<Ok<PresignResponse>, ProblemHttpResult>> SignS3Async(
+    public static async Task<Ok<PresignResponse>> SignS3Async(
         ObjectKey key, HttpContext context, IS3RequestSigner signer, S3ApiServer s3, TimeProvider clock, CancellationToken cancellationToken)
     {
         S3SignBody? body = null;
@@ -116,7 +110,7 @@ public static class PresignActions
         var uploadId = string.IsNullOrEmpty(body?.UploadId) ? null : body.UploadId;
         if (S3Operation(body?.Method, uploadId is not null, body?.PartNumber is not null) is not { } operation)
         {
-            return ContractErrors.InvalidArgument("Send {\"method\", \"uploadId\"?, \"partNumber\"?, \"expiresIn\"?} for one of: PUT (PutObject), POST (CreateMultipartUpload), "
+            throw Error.InvalidArgument("Send {\"method\", \"uploadId\"?, \"partNumber\"?, \"expiresIn\"?} for one of: PUT (PutObject), POST (CreateMultipartUpload), "
                 + "PUT with uploadId and partNumber (UploadPart), POST with uploadId (CompleteMultipartUpload), GET with uploadId (ListParts), DELETE with uploadId (AbortMultipartUpload).");
         }
 
@@ -128,20 +122,16 @@ public static class PresignActions
         var expiresIn = body.ExpiresIn is null ? TimeSpan.FromMinutes(15) : TimeSpan.FromSeconds(body.ExpiresIn.Value);
         if (expiresIn <= TimeSpan.Zero || expiresIn > MaxS3Expiry)
         {
-            return ContractErrors.InvalidArgument("expiresIn must be a whole number of seconds from 1 to 3600: each URL is for one request, signed just before it.");
+            throw Error.BadS3SignExpiry();
         }
 
         var right = S3OperationTable.Operations.First(o => o.Name == operation).Right!.Value;
-        if (await ObjectAccessFilter.RefusePresignAsync(context, right, key.Required()) is { } refused)
-        {
-            return refused;
-        }
+        await ObjectAccessFilter.EnsureMayPresignAsync(context, right, key.Required());
 
         var gatewayS3Url = s3.PublicBucketUrl(context.Request);
         if (gatewayS3Url is null && signer is GatewayS3Signer)
         {
-            return ContractErrors.Problem(StatusCodes.Status409Conflict, "S3 endpoint off",
-                "The gateway's S3 endpoint is off (S3Api:Urls is empty), and the filesystem store has no other S3 URL to sign for.");
+            throw Error.S3EndpointOff();
         }
 
         var target = new S3SignTarget(operation, body.Method!.ToUpperInvariant(), key.Required(), uploadId, body.PartNumber, expiresIn);
@@ -173,9 +163,6 @@ public static class PresignActions
         >= 1 and <= 604_800 => TimeSpan.FromSeconds(seconds.Value),
         _ => null,
     };
-
-    private static ProblemHttpResult ExpiryProblem() =>
-        ContractErrors.InvalidArgument("expiresIn must be a whole number of seconds from 1 to 604800 (7 days).");
 
     private static Uri BaseUrl(HttpContext context, IOptions<PresignOptions> options) =>
         options.Value.PublicBaseUrl ?? new Uri($"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/");

@@ -18,7 +18,7 @@ internal static class RequestBodies
 
         if (context.Request.ContentLength > maxBytes)
         {
-            throw new StoreException(StoreErrorCode.EntityTooLarge, $"{what} may be at most {maxBytes} bytes; this one is {context.Request.ContentLength}.");
+            throw Error.BodyTooLarge(what, maxBytes, context.Request.ContentLength);
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
@@ -48,6 +48,4 @@ internal static class RequestBodies
         md5 = new byte[16];
         return Convert.TryFromBase64String(header.ToString(), md5, out var written) && written == 16;
     }
-
-    public const string BadContentMd5 = "Content-MD5 must be the base64 of the body's 16-byte MD5.";
 }

@@ -42,7 +42,7 @@ public static class GatewayCommands
         {
             return await run(services, command[1..]);
         }
-        catch (Exception e) when (e is Storage.StoreException or Microsoft.Extensions.Options.OptionsValidationException)
+        catch (Exception e) when (e is ContractException or Microsoft.Extensions.Options.OptionsValidationException)
         {
             await Console.Error.WriteLineAsync($"{command[0]}: {e.Message}");
             return 1;

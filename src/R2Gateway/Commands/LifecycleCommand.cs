@@ -64,7 +64,7 @@ public static class LifecycleCommand
             var response = await S3Errors.Call(() => s3.GetLifecycleConfigurationAsync(new GetLifecycleConfigurationRequest { BucketName = options.Bucket }), options, CancellationToken.None);
             return response.Configuration?.Rules ?? [];
         }
-        catch (StoreException e) when (e.InnerException is AmazonS3Exception { ErrorCode: "NoSuchLifecycleConfiguration" })
+        catch (ContractException e) when (e.InnerException is AmazonS3Exception { ErrorCode: "NoSuchLifecycleConfiguration" })
         {
             return [];
         }

@@ -80,7 +80,7 @@ public sealed partial class EventReconciler(
                     await store.ListPartsAsync(intent.Key, intent.UploadId!, 0, 1, cancellationToken);
                     return null; // the upload is still there: the abort did not happen
                 }
-                catch (StoreException e) when (e.Code == StoreErrorCode.NoSuchUpload)
+                catch (ContractException e) when (e.Code == ErrorCode.NoSuchUpload)
                 {
                     return new EventObject(intent.Key);
                 }

@@ -96,7 +96,7 @@ public sealed partial class ObjectEvents(
         {
             return await change();
         }
-        catch (StoreException e) when (e.Code is not (StoreErrorCode.ServiceUnavailable or StoreErrorCode.BadGateway or StoreErrorCode.GatewayTimeout))
+        catch (ContractException e) when (e.Code is not (ErrorCode.ServiceUnavailable or ErrorCode.BadGateway or ErrorCode.GatewayTimeout))
         {
             outbox.DeleteIntent(intent.EventId);
             throw;

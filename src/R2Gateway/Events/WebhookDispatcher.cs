@@ -85,7 +85,7 @@ public sealed partial class WebhookDispatcher(
             {
                 break;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Storage.StoreException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ContractException)
             {
                 LogScanFailed(logger, e);
                 await Task.Delay(settings.ScanInterval, clock, CancellationToken.None);

@@ -53,7 +53,7 @@ public sealed partial class UploadChecksFilter(
         {
             if (!complete && token.AllowedContentTypes.Count > 0 && !IsAllowed(metadata!.ContentType, token.AllowedContentTypes))
             {
-                return ContractErrors.Problem(StoreErrorCode.AccessDenied,
+                throw Error.AccessDenied(
                     $"Token '{token.Name}' may upload only {string.Join(", ", token.AllowedContentTypes)}; this request's Content-Type is '{metadata.ContentType ?? "(none)"}'.");
             }
 
@@ -61,7 +61,7 @@ public sealed partial class UploadChecksFilter(
             {
                 if (size > max)
                 {
-                    return ContractErrors.Problem(StoreErrorCode.EntityTooLarge, $"Token '{token.Name}' may store objects of at most {max} bytes; this one is {size}.");
+                    throw Error.TokenObjectSizeLimit(token.Name, max, size);
                 }
 
                 http.Items[SizeLimitItem] = max;
@@ -80,7 +80,7 @@ public sealed partial class UploadChecksFilter(
             LogHookFailed(logger, action, key, failure!, hookOptions.Value.AllowOnFailure);
             if (!hookOptions.Value.AllowOnFailure)
             {
-                return ContractErrors.Problem(StoreErrorCode.ServiceUnavailable, $"The upload was not accepted: {failure}. Try again later.");
+                throw Error.Unavailable($"The upload was not accepted: {failure}. Try again later.");
             }
 
             return await next(context);
@@ -94,14 +94,14 @@ public sealed partial class UploadChecksFilter(
             }
 
             LogDenied(logger, action, key, verdict.Reason);
-            return ContractErrors.Problem(StoreErrorCode.AccessDenied, $"The upload was refused: {verdict.Reason ?? "the pre-upload hook denied it"}.");
+            throw Error.AccessDenied($"The upload was refused: {verdict.Reason ?? "the pre-upload hook denied it"}.");
         }
 
         if (!complete && verdict.Key is { } moved && moved != key)
         {
             if (!IsValidKey(moved) || !await ObjectAccessFilter.MayAsync(http, user, Right.Write, moved))
             {
-                return ContractErrors.Problem(StoreErrorCode.AccessDenied, $"The pre-upload hook moved the upload to '{moved}', which this request may not write.");
+                throw Error.AccessDenied($"The pre-upload hook moved the upload to '{moved}', which this request may not write.");
             }
 
             var rewritten = new ObjectKey(moved);
@@ -158,7 +158,7 @@ public sealed partial class UploadChecksFilter(
             ObjectKeys.Validate(key);
             return key.Length > 0;
         }
-        catch (StoreException)
+        catch (ContractException)
         {
             return false;
         }

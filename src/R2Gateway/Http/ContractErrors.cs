@@ -5,32 +5,28 @@ using R2Gateway.Storage;
 
 namespace R2Gateway.Http;
 
-/// <summary>Turns failures into the contract's problem+json answers: one place for every status and code.</summary>
+/// <summary>The Worker API's one writer of a <see cref="ContractException"/>: problem+json with the
+/// status of <see cref="ErrorCodes"/>, the code as the <c>code</c> extension and the message as the detail.</summary>
 public static class ContractErrors
 {
-    public static int StatusOf(StoreErrorCode code) => code switch
+    public static ProblemHttpResult ToProblem(ContractException error) =>
+        Problem(ErrorCodes.Status(error.Code), error.Code.ToString(), error.Message);
+
+    /// <summary>Answers <paramref name="error"/> where no handler runs to throw it (a middleware, a limiter's callback).</summary>
+    public static Task WriteAsync(HttpContext context, ContractException error)
     {
-        StoreErrorCode.NoSuchUpload or StoreErrorCode.NoSuchKey or StoreErrorCode.NoSuchBucket => StatusCodes.Status404NotFound,
-        StoreErrorCode.BucketNotEmpty or StoreErrorCode.BucketAlreadyOwnedByYou or StoreErrorCode.InvalidBucketState => StatusCodes.Status409Conflict,
-        StoreErrorCode.NotImplemented => StatusCodes.Status501NotImplemented,
-        StoreErrorCode.EntityTooLarge => StatusCodes.Status413PayloadTooLarge,
-        StoreErrorCode.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
-        StoreErrorCode.AccessDenied => StatusCodes.Status403Forbidden,
-        StoreErrorCode.Conflict => StatusCodes.Status409Conflict,
-        StoreErrorCode.ServiceUnavailable => StatusCodes.Status503ServiceUnavailable,
-        StoreErrorCode.BadGateway => StatusCodes.Status502BadGateway,
-        StoreErrorCode.GatewayTimeout => StatusCodes.Status504GatewayTimeout,
-        _ => StatusCodes.Status400BadRequest,
-    };
+        foreach (var (name, value) in error.Headers)
+        {
+            context.Response.Headers[name] = value;
+        }
 
-    public static ProblemHttpResult Problem(StoreErrorCode code, string detail) =>
-        Problem(StatusOf(code), code.ToString(), detail);
+        return ToProblem(error).ExecuteAsync(context);
+    }
 
-    public static ProblemHttpResult Problem(int status, string? code, string detail) =>
+    /// <summary>The framework's own refusals (Kestrel's 400s and 408), which carry a status but no contract code.</summary>
+    internal static ProblemHttpResult Problem(int status, string? code, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status,
             extensions: code is null ? null : new Dictionary<string, object?> { ["code"] = code });
-
-    public static ProblemHttpResult InvalidArgument(string detail) => Problem(StoreErrorCode.InvalidArgument, detail);
 }
 
 /// <summary>Answers exceptions that escape a handler: store errors with their code, malformed
@@ -46,32 +42,31 @@ public sealed partial class ContractExceptionHandler(ILogger<ContractExceptionHa
             return true; // the client went away; there is no one to answer
         }
 
-        var problem = exception switch
+        if (exception is BadHttpRequestException { StatusCode: not StatusCodes.Status413PayloadTooLarge } bad)
         {
-            StoreException e => ContractErrors.Problem(e.Code, e.Message),
-            BadHttpRequestException e => ContractErrors.Problem(e.StatusCode,
-                e.StatusCode == StatusCodes.Status413PayloadTooLarge ? nameof(StoreErrorCode.EntityTooLarge) : null,
-                e.Message),
-            IOException or InvalidDataException or UnauthorizedAccessException => StoreFault(exception, httpContext),
-            _ => null,
-        };
-
-        if (problem is null)
-        {
-            LogUnhandled(logger, exception, httpContext.Request.Method);
-            problem = ContractErrors.Problem(StatusCodes.Status500InternalServerError, "InternalError",
-                "The gateway failed to handle this request; the error is in its log.");
+            await ContractErrors.Problem(bad.StatusCode, null, bad.Message).ExecuteAsync(httpContext);
+            return true;
         }
 
-        await problem.ExecuteAsync(httpContext);
+        await ContractErrors.WriteAsync(httpContext, ToGatewayError(exception, httpContext));
         return true;
     }
 
-    private ProblemHttpResult StoreFault(Exception exception, HttpContext context)
+    private ContractException ToGatewayError(Exception exception, HttpContext context)
     {
-        LogStoreFault(logger, exception, context.Request.Method);
-        return ContractErrors.Problem(StatusCodes.Status503ServiceUnavailable, "ServiceUnavailable",
-            "The storage backend failed to complete the operation; try again. The cause is in the gateway's log.");
+        switch (exception)
+        {
+            case ContractException error:
+                return error;
+            case BadHttpRequestException bad:
+                return Error.BodyOverLimit(bad.Message);
+            case IOException or InvalidDataException or UnauthorizedAccessException:
+                LogStoreFault(logger, exception, context.Request.Method);
+                return Error.StorageFault();
+            default:
+                LogUnhandled(logger, exception, context.Request.Method);
+                return Error.Internal();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storage I/O failed in {Method} request")]

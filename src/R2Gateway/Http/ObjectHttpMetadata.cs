@@ -48,14 +48,13 @@ public static class ObjectHttpMetadata
 
             if (found is not null)
             {
-                throw new StoreException(StoreErrorCode.InvalidArgument, "Send at most one x-amz-checksum-* header.");
+                throw Error.OneChecksumHeader();
             }
 
             var text = value.ToString().Trim();
             found = Checksums.TryDecode(algorithm, text) is not null
                 ? new ObjectChecksum(algorithm, text)
-                : throw new StoreException(StoreErrorCode.InvalidArgument,
-                    $"{Checksums.HeaderName(algorithm)} must be the base64 of the body's {Checksums.Size(algorithm)}-byte {Checksums.Name(algorithm)}.");
+                : throw Error.BadChecksumValue(Checksums.HeaderName(algorithm), Checksums.Size(algorithm), Checksums.Name(algorithm));
         }
 
         return found;
@@ -71,8 +70,7 @@ public static class ObjectHttpMetadata
 
         return Checksums.TryParse(value.ToString(), out var algorithm)
             ? algorithm
-            : throw new StoreException(StoreErrorCode.InvalidArgument,
-                $"{Checksums.AlgorithmHeader} must be one of {string.Join(", ", Checksums.All.Select(Checksums.Name))}.");
+            : throw Error.UnknownChecksumAlgorithm(Checksums.AlgorithmHeader, Checksums.All.Select(Checksums.Name));
     }
 
     /// <summary>Writes the metadata headers other than Content-Type, which the file result sets, and the checksum.</summary>

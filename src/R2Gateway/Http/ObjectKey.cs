@@ -47,7 +47,7 @@ public readonly record struct ObjectKey(string Value)
     {
         if (key is "." or "..")
         {
-            throw new StoreException(StoreErrorCode.InvalidArgument, $"The key '{key}' cannot be written as a URL path: every client resolves it away.");
+            throw Error.KeyNotAUrlPath(key);
         }
 
         var segments = key.Split('/');
@@ -114,7 +114,7 @@ public readonly record struct ObjectKey(string Value)
         }
         catch (DecoderFallbackException)
         {
-            throw new StoreException(StoreErrorCode.InvalidArgument, "The object key is not valid UTF-8 once percent-decoded.");
+            throw Error.KeyNotUtf8();
         }
     }
 }

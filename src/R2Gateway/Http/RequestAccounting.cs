@@ -48,7 +48,7 @@ public sealed partial class RequestAccounting(RequestDelegate next, ILogger<Requ
         {
             return ObjectKey.FromRequest(context).Value;
         }
-        catch (Storage.StoreException)
+        catch (ContractException)
         {
             return "(invalid key)";
         }

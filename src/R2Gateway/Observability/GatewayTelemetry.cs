@@ -98,9 +98,7 @@ public static class GatewayTelemetry
                     return;
                 }
 
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                await ContractErrors.Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "Scraping /metrics needs the metrics bearer token.")
-                    .ExecuteAsync(context);
+                await ContractErrors.WriteAsync(context, Error.Unauthorized("Scraping /metrics needs the metrics bearer token.", "Bearer"));
             }),
             optionsName: null);
         return app;

@@ -92,7 +92,7 @@ public sealed class InstrumentedObjectStore(IObjectStore inner, string store, Ga
         {
             error = e switch
             {
-                StoreException store => store.Code.ToString(),
+                ContractException store => store.Code.ToString(),
                 OperationCanceledException => "canceled",
                 _ => e.GetType().FullName,
             };

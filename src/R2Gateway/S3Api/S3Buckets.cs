@@ -54,12 +54,12 @@ public static class S3Buckets
             var location = document.Root?.Elements().FirstOrDefault(e => e.Name.LocalName == "LocationConstraint")?.Value;
             if (document.Root?.Name.LocalName != "CreateBucketConfiguration")
             {
-                throw S3Exception.MalformedXml();
+                throw Error.MalformedXml();
             }
 
             if (location is not (null or "" or "auto" or "us-east-1"))
             {
-                throw new S3Exception("InvalidLocationConstraint", 400, $"The location constraint '{location}' is not valid; use 'auto'.");
+                throw Error.InvalidLocationConstraint(location);
             }
         }
 

@@ -35,7 +35,7 @@ public sealed class S3Call(
     {
         if (!await MayAsync(right, key, bucket))
         {
-            throw S3Exception.AccessDenied(
+            throw Error.AccessDenied(
                 $"Token '{User!.Identity?.Name}' may not {right.ToString().ToLowerInvariant()} '{key}' in '{bucket ?? Bucket}': it needs that right in the bucket, on a prefix of the key.");
         }
     }
@@ -47,12 +47,12 @@ public sealed class S3Call(
         var (body, length) = S3Payload.Open(Request, signing, storeChecksHeader: true);
         if (length is null)
         {
-            throw new S3Exception("MissingContentLength", 411, "You must provide the Content-Length HTTP header.");
+            throw Error.MissingContentLength();
         }
 
         if (length > maxBytes)
         {
-            throw new S3Exception("EntityTooLarge", 400, $"{what} may be at most {maxBytes} bytes; this one is {length}.");
+            throw Error.BodyTooLarge(what, maxBytes, length);
         }
 
         if (Context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -75,7 +75,7 @@ public sealed class S3Call(
         }
         catch (XmlException)
         {
-            throw S3Exception.MalformedXml();
+            throw Error.MalformedXml();
         }
     }
 
@@ -86,21 +86,21 @@ public sealed class S3Call(
         var q = raw.IndexOf('?');
         if (q >= 0 && raw[(q + 1)..] is var version && version.Length > 0 && version != "versionId=null")
         {
-            throw S3Exception.InvalidArgument("This gateway keeps no versions; x-amz-copy-source may not name one.");
+            throw Error.InvalidArgument("This gateway keeps no versions; x-amz-copy-source may not name one.");
         }
 
         var source = Uri.UnescapeDataString(q < 0 ? raw : raw[..q]).TrimStart('/');
         var slash = source.IndexOf('/');
         if (slash <= 0 || slash == source.Length - 1)
         {
-            throw S3Exception.InvalidArgument("x-amz-copy-source must be <bucket>/<key>.");
+            throw Error.InvalidArgument("x-amz-copy-source must be <bucket>/<key>.");
         }
 
         var bucket = BucketNames.Validate(source[..slash]);
         var key = source[(slash + 1)..];
         ObjectKeys.Validate(key);
         await AuthorizeAsync(Right.Read, key, bucket);
-        var store = bucket == Bucket ? Store : Buckets.Find(bucket) ?? throw new S3Exception("NoSuchBucket", 404, "The copy source's bucket does not exist.");
+        var store = bucket == Bucket ? Store : Buckets.Find(bucket) ?? throw Error.NoSuchBucket(bucket);
         return (store, bucket, key);
     }
 

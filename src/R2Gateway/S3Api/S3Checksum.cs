@@ -21,7 +21,7 @@ public sealed class S3Checksum
 
     public static S3Checksum Create(string name) => Checksums.TryParse(name, out var algorithm)
         ? new(algorithm)
-        : throw S3Exception.InvalidRequest($"The checksum algorithm '{name}' is not one of {string.Join(", ", Names)}.");
+        : throw Error.InvalidRequest($"The checksum algorithm '{name}' is not one of {string.Join(", ", Names)}.");
 
     /// <summary>The checksum header a request carries, if any: its algorithm and its value.</summary>
     public static (S3Checksum Checksum, string Expected)? FromHeaders(IHeaderDictionary headers)
@@ -47,7 +47,7 @@ public sealed class S3Checksum
         var actual = Base64();
         if (!CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(actual), System.Text.Encoding.ASCII.GetBytes(expected.Trim())))
         {
-            throw new S3Exception("BadDigest", 400, $"The {Name.ToUpperInvariant()} you specified did not match the calculated checksum.");
+            throw Error.ChecksumMismatch(HeaderName, Name.ToUpperInvariant());
         }
     }
 }

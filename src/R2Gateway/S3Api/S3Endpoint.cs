@@ -39,7 +39,7 @@ public sealed partial class S3Endpoint(
             {
                 authenticated = await AuthenticateAsync(context);
             }
-            catch (S3Exception)
+            catch (ContractException)
             {
                 Admit(limiters.Requests, context).Dispose(); // refused signatures count against the client's address
                 throw;
@@ -50,8 +50,8 @@ public sealed partial class S3Endpoint(
             using var admitted = Admit(limiters.Requests, context);
             operation = S3OperationTable.Find(context.Request, target)
                 ?? throw (target == S3Target.Key && context.Request.Method is not ("GET" or "HEAD" or "PUT" or "POST" or "DELETE")
-                    ? new S3Exception("MethodNotAllowed", 405, "The specified method is not allowed against this resource.")
-                    : new S3Exception("NotImplemented", 501, "A header or query you provided implies functionality that is not implemented."));
+                    ? Error.S3MethodNotAllowed()
+                    : Error.NotImplemented("A header or query you provided implies functionality that is not implemented."));
             IObjectStore? store = null;
             if (target != S3Target.Service)
             {
@@ -60,13 +60,13 @@ public sealed partial class S3Endpoint(
                 if (store is null && operation.Name != "CreateBucket")
                 {
                     // As S3: 404 for a bucket that does not exist, 403 for one that exists but is not the caller's.
-                    throw new S3Exception("NoSuchBucket", 404, "The specified bucket does not exist.");
+                    throw Error.NoSuchBucket(bucket);
                 }
             }
 
             if (user?.FindFirst(GatewayS3Signer.OperationClaim)?.Value is { } signedFor && signedFor != operation.Name)
             {
-                throw S3Exception.AccessDenied($"This presigned URL was signed for {signedFor}, not {operation.Name}.");
+                throw Error.AccessDenied($"This presigned URL was signed for {signedFor}, not {operation.Name}.");
             }
 
             var call = new S3Call(context, bucket, key, store!, buckets, user, signing, options.Value, authorization);
@@ -87,14 +87,9 @@ public sealed partial class S3Endpoint(
         {
             // the client went away; there is no one to answer
         }
-        catch (Exception e) when (ToS3(e) is { } error)
-        {
-            await S3Xml.WriteErrorAsync(context, error, resource);
-        }
         catch (Exception e)
         {
-            LogUnhandled(logger, e, context.Request.Method, operation?.Name);
-            await S3Xml.WriteErrorAsync(context, new S3Exception("InternalError", 500, "We encountered an internal error. Please try again."), resource);
+            await S3Xml.WriteErrorAsync(context, ToGatewayError(e, context.Request.Method, operation?.Name), resource);
         }
         finally
         {
@@ -112,7 +107,7 @@ public sealed partial class S3Endpoint(
         if (user is not null && !(await authorization.AuthorizeAsync(user, new BucketResource(bucket),
                 right is { } r ? GatewayPolicies.For(r) : GatewayPolicies.AnyRight)).Succeeded)
         {
-            throw S3Exception.AccessDenied($"Token '{user.Identity?.Name}' may not use the bucket '{bucket}'.");
+            throw Error.AccessDenied($"Token '{user.Identity?.Name}' may not use the bucket '{bucket}'.");
         }
     }
 
@@ -125,7 +120,7 @@ public sealed partial class S3Endpoint(
         {
             var retryAfter = GatewayRateLimiters.RetryAfterSeconds(lease);
             lease.Dispose();
-            throw S3Exception.SlowDown(retryAfter);
+            throw Error.SlowDown(retryAfter);
         }
 
         return lease;
@@ -141,37 +136,34 @@ public sealed partial class S3Endpoint(
         }
 
         var result = await context.AuthenticateAsync(SigV4AuthenticationHandler.SchemeName);
-        if (result.Failure is S3Exception failure)
+        if (result.Failure is ContractException failure)
         {
             throw failure;
         }
 
         if (!result.Succeeded)
         {
-            throw S3Exception.AccessDenied("Anonymous access is not allowed: sign requests with an access key from 'token create'.");
+            throw Error.AccessDenied("Anonymous access is not allowed: sign requests with an access key from 'token create'.");
         }
 
         context.User = result.Principal;
         return (result.Principal, context.Features.Get<IS3SigningFeature>()?.Signing);
     }
 
-    private S3Exception? ToS3(Exception e)
+    private ContractException ToGatewayError(Exception e, string method, string? operation)
     {
         switch (e)
         {
-            case S3Exception s3:
-                return s3;
-            case StoreException store:
-                return S3Exception.From(store);
+            case ContractException error:
+                return error;
             case BadHttpRequestException bad:
-                return bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-                    ? new S3Exception("EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed object size.")
-                    : new S3Exception("IncompleteBody", 400, bad.Message);
+                return bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? Error.BodyOverLimit(bad.Message) : Error.IncompleteBody(bad.Message);
             case IOException or InvalidDataException:
                 LogStoreFault(logger, e);
-                return new S3Exception("ServiceUnavailable", 503, "The storage backend failed to complete the operation; try again.");
+                return Error.StorageFault();
             default:
-                return null;
+                LogUnhandled(logger, e, method, operation);
+                return Error.Internal();
         }
     }
 

@@ -14,7 +14,7 @@ public static class S3Listing
     {
         if (call.Query("list-type") != "2")
         {
-            throw S3Exception.InvalidArgument("list-type must be 2.");
+            throw Error.InvalidArgument("list-type must be 2.");
         }
 
         var (prefix, delimiter, max, url) = await CommonAsync(call);
@@ -96,7 +96,7 @@ public static class S3Listing
         await call.AuthorizeAsync(Right.Read, prefix);
         if (call.Query("delimiter") is { Length: > 0 })
         {
-            throw new S3Exception("NotImplemented", 501, "ListMultipartUploads with a delimiter is not implemented; list by prefix.");
+            throw Error.NotImplemented("ListMultipartUploads with a delimiter is not implemented; list by prefix.");
         }
 
         var url = UrlEncoded(call);
@@ -145,7 +145,7 @@ public static class S3Listing
     {
         null => false,
         "url" => true,
-        _ => throw S3Exception.InvalidArgument("Invalid Encoding Method specified in Request"),
+        _ => throw Error.InvalidArgument("Invalid Encoding Method specified in Request"),
     };
 
     private static async Task<(string Prefix, string? Delimiter, int Max, bool Url)> CommonAsync(S3Call call)

@@ -49,7 +49,7 @@ public static class S3Multipart
                 || !long.TryParse(range.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var last)
                 || last < first || last >= source.Info.Size)
             {
-                throw S3Exception.InvalidArgument("x-amz-copy-source-range must be bytes=first-last within the source object.");
+                throw Error.InvalidArgument("x-amz-copy-source-range must be bytes=first-last within the source object.");
             }
 
             length = last - first + 1;
@@ -57,7 +57,7 @@ public static class S3Multipart
 
         if (length > MultipartRules.MaxPartSize)
         {
-            throw new S3Exception("EntityTooLarge", 400, $"A part may be at most {MultipartRules.MaxPartSize} bytes.");
+            throw Error.PartTooLarge(MultipartRules.MaxPartSize);
         }
 
         source.Content.Position = first;
@@ -75,7 +75,7 @@ public static class S3Multipart
         var document = await call.ReadXmlAsync(2 * 1024 * 1024);
         if (document.Root?.Name.LocalName != "CompleteMultipartUpload")
         {
-            throw S3Exception.MalformedXml();
+            throw Error.MalformedXml();
         }
 
         var parts = new List<UploadedPart>();
@@ -85,7 +85,7 @@ public static class S3Multipart
             var etag = element.Elements().FirstOrDefault(e => e.Name.LocalName == "ETag")?.Value;
             if (!int.TryParse(numberText, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || string.IsNullOrWhiteSpace(etag))
             {
-                throw S3Exception.MalformedXml();
+                throw Error.MalformedXml();
             }
 
             MultipartRules.EnsurePartNumber(number);
@@ -94,12 +94,12 @@ public static class S3Multipart
 
         if (parts.Count == 0)
         {
-            throw S3Exception.MalformedXml();
+            throw Error.MalformedXml();
         }
 
         if (parts.Zip(parts.Skip(1)).Any(p => p.First.PartNumber >= p.Second.PartNumber))
         {
-            throw new S3Exception("InvalidPartOrder", 400, "The list of parts was not in ascending order. Parts must be ordered by part number.");
+            throw Error.InvalidPartOrder();
         }
 
         var info = await call.Store.CompleteMultipartUploadAsync(call.Key, uploadId, parts, call.Aborted);
@@ -155,7 +155,7 @@ public static class S3Multipart
         var number = ParseInt(call.Query("partNumber"), -1, MultipartRules.MaxParts, "partNumber");
         if (number < 1)
         {
-            throw S3Exception.InvalidArgument($"Part number must be an integer between 1 and {MultipartRules.MaxParts}, inclusive.");
+            throw Error.InvalidPartNumber(MultipartRules.MaxParts);
         }
 
         return (call.Query("uploadId")!, number);
@@ -164,7 +164,7 @@ public static class S3Multipart
     internal static int ParseInt(string? value, int absent, int max, string name) =>
         value is null ? absent
         : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= max ? n
-        : throw S3Exception.InvalidArgument($"{name} must be an integer from 0 to {max}.");
+        : throw Error.InvalidArgument($"{name} must be an integer from 0 to {max}.");
 
     /// <summary>The next <paramref name="length"/> bytes of a stream.</summary>
     private sealed class SliceStream(Stream inner, long length) : ForwardReadStream

@@ -26,7 +26,7 @@ public static class S3Objects
         var ifNoneMatch = request.Headers.IfNoneMatch.ToString().Trim();
         if (ifNoneMatch.Length > 0 && ifNoneMatch != "*")
         {
-            throw new S3Exception("NotImplemented", 501, "PutObject supports If-None-Match only as '*'.");
+            throw Error.NotImplemented("PutObject supports If-None-Match only as '*'.");
         }
 
         var ifMatch = request.Headers.IfMatch.ToString().Trim();
@@ -49,7 +49,7 @@ public static class S3Objects
             : await call.Store.GetObjectAsync(call.Key, call.Aborted);
         if (found is null)
         {
-            throw new S3Exception("NoSuchKey", 404, "The specified key does not exist.");
+            throw Error.NoSuchKey();
         }
 
         await using (found)
@@ -94,7 +94,7 @@ public static class S3Objects
         var root = document.Root;
         if (root?.Name.LocalName != "Delete")
         {
-            throw S3Exception.MalformedXml();
+            throw Error.MalformedXml();
         }
 
         var quiet = string.Equals(root.Elements().FirstOrDefault(e => e.Name.LocalName == "Quiet")?.Value, "true", StringComparison.OrdinalIgnoreCase);
@@ -102,7 +102,7 @@ public static class S3Objects
             .Select(o => o.Elements().FirstOrDefault(e => e.Name.LocalName == "Key")?.Value).ToList();
         if (keys.Count is 0 or > MaxDeleteObjects || keys.Any(k => k is null))
         {
-            throw S3Exception.MalformedXml();
+            throw Error.MalformedXml();
         }
 
         var results = new List<(string Key, string? Code, string? Message)>();
@@ -115,14 +115,9 @@ public static class S3Objects
                 await call.Store.DeleteObjectAsync(key!, call.Aborted);
                 results.Add((key!, null, null));
             }
-            catch (S3Exception e)
+            catch (ContractException e)
             {
-                results.Add((key!, e.Code, e.Message));
-            }
-            catch (StoreException e)
-            {
-                var error = S3Exception.From(e);
-                results.Add((key!, error.Code, error.Message));
+                results.Add((key!, ErrorCodes.Of(e.Code).S3Code, e.Message));
             }
         }
 
@@ -156,17 +151,17 @@ public static class S3Objects
         {
             "" or "COPY" => false,
             "REPLACE" => true,
-            _ => throw S3Exception.InvalidArgument("x-amz-metadata-directive must be COPY or REPLACE."),
+            _ => throw Error.InvalidArgument("x-amz-metadata-directive must be COPY or REPLACE."),
         };
         if (sourceBucket == call.Bucket && sourceKey == call.Key && !replace)
         {
-            throw S3Exception.InvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata.");
+            throw Error.InvalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata.");
         }
 
         await using var source = await OpenCopySourceAsync(call, sourceStore, sourceKey);
         if (source.Info.Size > MaxPut(call))
         {
-            throw S3Exception.InvalidRequest($"The source is {source.Info.Size} bytes; CopyObject copies at most {MaxPut(call)} (use UploadPartCopy).");
+            throw Error.InvalidRequest($"The source is {source.Info.Size} bytes; CopyObject copies at most {MaxPut(call)} (use UploadPartCopy).");
         }
 
         var metadata = replace ? S3Call.MetadataFrom(call.Request) : source.Info.Metadata;
@@ -185,7 +180,7 @@ public static class S3Objects
     public static async Task<StoredObject> OpenCopySourceAsync(S3Call call, IObjectStore store, string sourceKey)
     {
         var source = await store.GetObjectAsync(sourceKey, call.Aborted)
-            ?? throw new S3Exception("NoSuchKey", 404, "The copy source does not exist.");
+            ?? throw Error.NoSuchCopySource();
         var h = call.Request.Headers;
         var etag = source.Info.ETag;
         var failed = (h["x-amz-copy-source-if-match"].ToString() is { Length: > 0 } match && Etags.Normalize(match) != etag)
@@ -195,7 +190,7 @@ public static class S3Objects
         if (failed)
         {
             await source.DisposeAsync();
-            throw new S3Exception("PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold.");
+            throw Error.PreconditionFailed();
         }
 
         return source;
@@ -207,5 +202,5 @@ public static class S3Objects
     internal static byte[]? ContentMd5(HttpRequest request) =>
         RequestBodies.TryReadContentMd5(request, out var md5)
             ? md5
-            : throw new S3Exception("InvalidDigest", 400, "The Content-MD5 you specified was invalid.");
+            : throw Error.InvalidDigest();
 }

@@ -31,12 +31,12 @@ public static class S3Payload
         {
             if (declared is not (StreamingSigned or StreamingSignedTrailer or StreamingUnsignedTrailer))
             {
-                throw S3Exception.InvalidArgument($"x-amz-content-sha256 '{declared}' is not supported.");
+                throw Error.InvalidArgument($"x-amz-content-sha256 '{declared}' is not supported.");
             }
 
             if (!long.TryParse(request.Headers["x-amz-decoded-content-length"], NumberStyles.None, CultureInfo.InvariantCulture, out var decoded))
             {
-                throw new S3Exception("MissingContentLength", 411, "An aws-chunked body needs x-amz-decoded-content-length.");
+                throw Error.MissingContentLength("An aws-chunked body needs x-amz-decoded-content-length.");
             }
 
             var checksum = TrailerChecksum(request) is { } algorithm ? S3Checksum.Create(Checksums.Name(algorithm)) : null;
@@ -51,12 +51,12 @@ public static class S3Payload
             sha256 = new byte[32];
             if (Convert.FromHexString(declared, sha256, out _, out var written) != System.Buffers.OperationStatus.Done || written != 32)
             {
-                throw S3Exception.InvalidArgument("x-amz-content-sha256 must be 64 hex digits, UNSIGNED-PAYLOAD or a STREAMING- mode.");
+                throw Error.InvalidArgument("x-amz-content-sha256 must be 64 hex digits, UNSIGNED-PAYLOAD or a STREAMING- mode.");
             }
         }
         else if (declared.Length > 0 && declared != SigV4Request.UnsignedPayload)
         {
-            throw S3Exception.InvalidArgument("x-amz-content-sha256 must be 64 hex digits, UNSIGNED-PAYLOAD or a STREAMING- mode.");
+            throw Error.InvalidArgument("x-amz-content-sha256 must be 64 hex digits, UNSIGNED-PAYLOAD or a STREAMING- mode.");
         }
 
         return sha256 is null && header is null
@@ -76,7 +76,7 @@ public static class S3Payload
         return trailer.StartsWith(S3Checksum.HeaderPrefix, StringComparison.OrdinalIgnoreCase)
             && Checksums.TryParse(trailer[S3Checksum.HeaderPrefix.Length..], out var algorithm)
                 ? algorithm
-                : throw S3Exception.InvalidArgument($"The trailer '{trailer}' is not supported; only {string.Join(", ", S3Checksum.Names.Select(n => S3Checksum.HeaderPrefix + n))}.");
+                : throw Error.InvalidArgument($"The trailer '{trailer}' is not supported; only {string.Join(", ", S3Checksum.Names.Select(n => S3Checksum.HeaderPrefix + n))}.");
     }
 
     /// <summary>A small body read whole (XML documents), reading to its end so every check runs.</summary>
@@ -89,7 +89,7 @@ public static class S3Payload
         {
             if (buffer.Length + read > max)
             {
-                throw new S3Exception("MaxMessageLengthExceeded", 400, $"The request body may be at most {max} bytes.");
+                throw Error.MaxMessageLengthExceeded(max);
             }
 
             buffer.Write(chunk, 0, read);
@@ -157,12 +157,12 @@ public sealed class VerifyingStream(Stream inner, long? length, byte[]? sha256, 
         _verified = true;
         if (length is { } expected && _read != expected)
         {
-            throw new S3Exception("IncompleteBody", 400, "The request body was shorter than its Content-Length.");
+            throw Error.IncompleteBody("The request body was shorter than its Content-Length.");
         }
 
         if (_sha is not null && !CryptographicOperations.FixedTimeEquals(_sha.GetHashAndReset(), sha256))
         {
-            throw new S3Exception("XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed.");
+            throw Error.ContentSha256Mismatch();
         }
 
         if (checksum is { } c)
@@ -218,7 +218,7 @@ public sealed class AwsChunkedStream(
             n = await inner.ReadAsync(buffer[..want], cancellationToken);
             if (n == 0)
             {
-                throw new S3Exception("IncompleteBody", 400, "The aws-chunked body ended inside a chunk.");
+                throw Error.IncompleteBody("The aws-chunked body ended inside a chunk.");
             }
         }
 
@@ -230,7 +230,7 @@ public sealed class AwsChunkedStream(
         _delivered += n;
         if (_delivered > decodedLength)
         {
-            throw new S3Exception("IncompleteBody", 400, "The aws-chunked body is longer than x-amz-decoded-content-length.");
+            throw Error.IncompleteBody("The aws-chunked body is longer than x-amz-decoded-content-length.");
         }
 
         if (_chunkLeft == 0)
@@ -246,7 +246,7 @@ public sealed class AwsChunkedStream(
                 // The last byte: read and check the rest (final chunk, trailers) before handing it on.
                 if (!await NextChunkAsync(cancellationToken))
                 {
-                    throw new S3Exception("IncompleteBody", 400, "The aws-chunked body is longer than x-amz-decoded-content-length.");
+                    throw Error.IncompleteBody("The aws-chunked body is longer than x-amz-decoded-content-length.");
                 }
 
                 await FinishAsync(cancellationToken);
@@ -275,7 +275,7 @@ public sealed class AwsChunkedStream(
 
         if (signedChunks && _chunkSignature is null)
         {
-            throw new S3Exception("SignatureDoesNotMatch", 403, "Every chunk of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD body needs a chunk-signature.");
+            throw Error.SignatureDoesNotMatch("Every chunk of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD body needs a chunk-signature.");
         }
 
         _chunkLeft = size;
@@ -298,7 +298,7 @@ public sealed class AwsChunkedStream(
         var expected = SigV4Request.ChainSignature(chunkSigning, "AWS4-HMAC-SHA256-PAYLOAD", _previous!, Convert.ToHexStringLower(_chunkHash.GetHashAndReset()));
         if (_chunkSignature is null || !SigV4Request.FixedTimeEqualsHex(expected, _chunkSignature))
         {
-            throw S3Exception.SignatureDoesNotMatch("A chunk signature does not match; the body was changed or signed with another key.");
+            throw Error.SignatureDoesNotMatch("A chunk signature does not match; the body was changed or signed with another key.");
         }
 
         _previous = _chunkSignature;
@@ -321,13 +321,13 @@ public sealed class AwsChunkedStream(
 
         if (_delivered != decodedLength)
         {
-            throw new S3Exception("IncompleteBody", 400, "The aws-chunked body is shorter than x-amz-decoded-content-length.");
+            throw Error.IncompleteBody("The aws-chunked body is shorter than x-amz-decoded-content-length.");
         }
 
         if (trailerChecksum is not null)
         {
             var value = trailers.FirstOrDefault(t => t.Name == trailerChecksum.HeaderName).Value
-                ?? throw new S3Exception("InvalidRequest", 400, $"The body's trailer lacks the {trailerChecksum.HeaderName} that x-amz-trailer announced.");
+                ?? throw Error.InvalidRequest($"The body's trailer lacks the {trailerChecksum.HeaderName} that x-amz-trailer announced.");
             trailerChecksum.Verify(value);
         }
 
@@ -340,7 +340,7 @@ public sealed class AwsChunkedStream(
                 Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))));
             if (signature is null || !SigV4Request.FixedTimeEqualsHex(expected, signature))
             {
-                throw S3Exception.SignatureDoesNotMatch("The trailer signature does not match.");
+                throw Error.SignatureDoesNotMatch("The trailer signature does not match.");
             }
         }
 
@@ -374,12 +374,12 @@ public sealed class AwsChunkedStream(
             var n = await inner.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
             if (n == 0)
             {
-                throw new S3Exception("IncompleteBody", 400, "The aws-chunked body ended early.");
+                throw Error.IncompleteBody("The aws-chunked body ended early.");
             }
 
             _end += n;
         }
     }
 
-    private static S3Exception Malformed(string what) => new("InvalidRequest", 400, $"Malformed aws-chunked body: {what}.");
+    private static ContractException Malformed(string what) => Error.InvalidRequest($"Malformed aws-chunked body: {what}.");
 }

@@ -44,13 +44,13 @@ public sealed class SigV4Request
             return Build(parts.GetValueOrDefault("Credential"), parts.GetValueOrDefault("SignedHeaders"), parts.GetValueOrDefault("Signature"),
                 request.Headers["x-amz-date"].ToString() is { Length: > 0 } date ? date : null,
                 request.Headers["x-amz-content-sha256"].ToString() is { Length: > 0 } hash ? hash
-                    : throw S3Exception.InvalidRequest("Missing required header for this request: x-amz-content-sha256"),
+                    : throw Error.InvalidRequest("Missing required header for this request: x-amz-content-sha256"),
                 expires: null);
         }
 
         if (request.Headers.Authorization.Count > 0 && header.StartsWith("AWS ", StringComparison.Ordinal))
         {
-            throw S3Exception.InvalidRequest("Signature Version 2 is not supported; sign with AWS4-HMAC-SHA256.");
+            throw Error.InvalidRequest("Signature Version 2 is not supported; sign with AWS4-HMAC-SHA256.");
         }
 
         var q = request.Query;
@@ -61,12 +61,12 @@ public sealed class SigV4Request
 
         if (q["X-Amz-Algorithm"] != Algorithm)
         {
-            throw S3Exception.InvalidArgument($"X-Amz-Algorithm must be {Algorithm}.");
+            throw Error.InvalidArgument($"X-Amz-Algorithm must be {Algorithm}.");
         }
 
         if (!int.TryParse(q["X-Amz-Expires"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 604800)
         {
-            throw new S3Exception("AuthorizationQueryParametersError", 400, "X-Amz-Expires must be a number of seconds from 1 to 604800 (7 days).");
+            throw Error.AuthorizationQueryParametersError("X-Amz-Expires must be a number of seconds from 1 to 604800 (7 days).");
         }
 
         return Build(q["X-Amz-Credential"], q["X-Amz-SignedHeaders"], q["X-Amz-Signature"], q["X-Amz-Date"],
@@ -78,28 +78,28 @@ public sealed class SigV4Request
         var scope = credential?.Split('/');
         if (scope is not [var akid, var date, var region, "s3", "aws4_request"] || akid.Length == 0)
         {
-            throw new S3Exception("AuthorizationHeaderMalformed", 400, "The Credential must be <access key id>/<yyyyMMdd>/<region>/s3/aws4_request.");
+            throw Error.AuthorizationHeaderMalformed("The Credential must be <access key id>/<yyyyMMdd>/<region>/s3/aws4_request.");
         }
 
         if (!Regions.Contains(region))
         {
-            throw new S3Exception("AuthorizationHeaderMalformed", 400, $"The region '{region}' is wrong; expecting 'auto' (or 'us-east-1').");
+            throw Error.AuthorizationHeaderMalformed($"The region '{region}' is wrong; expecting 'auto' (or 'us-east-1').");
         }
 
         if (string.IsNullOrEmpty(signedHeaders) || string.IsNullOrEmpty(signature) || amzDate is null || signature.Length != 64)
         {
-            throw new S3Exception("AuthorizationHeaderMalformed", 400, "The authorization needs SignedHeaders, a 64-hex-digit Signature and X-Amz-Date.");
+            throw Error.AuthorizationHeaderMalformed("The authorization needs SignedHeaders, a 64-hex-digit Signature and X-Amz-Date.");
         }
 
         if (!amzDate.StartsWith(date, StringComparison.Ordinal))
         {
-            throw new S3Exception("AuthorizationHeaderMalformed", 400, "The Credential's date does not match X-Amz-Date.");
+            throw Error.AuthorizationHeaderMalformed("The Credential's date does not match X-Amz-Date.");
         }
 
         var names = signedHeaders.Split(';');
         if (!names.Contains("host"))
         {
-            throw new S3Exception("AuthorizationHeaderMalformed", 400, "SignedHeaders must include host.");
+            throw Error.AuthorizationHeaderMalformed("SignedHeaders must include host.");
         }
 
         return new SigV4Request
@@ -114,30 +114,30 @@ public sealed class SigV4Request
     {
         if (!DateTimeOffset.TryParseExact(AmzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var signedAt))
         {
-            throw new S3Exception("AccessDenied", 403, "X-Amz-Date must be yyyyMMddTHHmmssZ.");
+            throw Error.AccessDenied("X-Amz-Date must be yyyyMMddTHHmmssZ.");
         }
 
         if (Expires is { } expires)
         {
             if (signedAt - now > AllowedSkew)
             {
-                throw new S3Exception("AccessDenied", 403, "Request is not valid yet.");
+                throw Error.AccessDenied("Request is not valid yet.");
             }
 
             if (now > signedAt + expires)
             {
-                throw new S3Exception("AccessDenied", 403, "Request has expired.");
+                throw Error.AccessDenied("Request has expired.");
             }
         }
         else if ((now - signedAt).Duration() > AllowedSkew)
         {
-            throw new S3Exception("RequestTimeTooSkewed", 403, "The difference between the request time and the server's time is too large.");
+            throw Error.RequestTimeTooSkewed();
         }
 
         var (key, expected) = Sign(CanonicalRequest(context), AmzDate, Scope, Date, Region, secret);
         if (!FixedTimeEqualsHex(expected, Signature))
         {
-            throw S3Exception.SignatureDoesNotMatch();
+            throw Error.SignatureDoesNotMatch();
         }
 
         return new S3Signing(key, AmzDate, Scope, Signature);

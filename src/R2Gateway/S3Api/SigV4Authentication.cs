@@ -17,7 +17,7 @@ internal sealed record S3SigningFeature(S3Signing Signing) : IS3SigningFeature;
 /// AWS SigV4 (Authorization header or presigned query) against the access keys of <c>Auth:Tokens</c>.
 /// It yields the same principal as the bearer scheme (<see cref="TokenAuthenticationHandler.PrincipalFor"/>),
 /// so a token's prefixes and rights apply to S3 requests through the same check as to the Worker API.
-/// A failure carries the <see cref="S3Exception"/> the client should get.
+/// A failure carries the <see cref="ContractException"/> the client should get.
 /// </summary>
 public sealed class SigV4AuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, S3Credentials credentials, TimeProvider time)
@@ -36,7 +36,7 @@ public sealed class SigV4AuthenticationHandler(
 
             if (credentials.Find(signed.AccessKeyId) is not { } found)
             {
-                throw new S3Exception("InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.");
+                throw Error.InvalidAccessKeyId();
             }
 
             var signing = signed.Verify(Context, found.Secret, time.GetUtcNow());
@@ -49,7 +49,7 @@ public sealed class SigV4AuthenticationHandler(
 
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
         }
-        catch (S3Exception e)
+        catch (ContractException e)
         {
             return Task.FromResult(AuthenticateResult.Fail(e));
         }

@@ -65,10 +65,7 @@ public static class GatewayLimits
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
-        var retryAfter = GatewayRateLimiters.RetryAfterSeconds(rejected.Lease);
-        rejected.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await ContractErrors.Problem(StatusCodes.Status429TooManyRequests, "SlowDown",
-            $"Too many requests from this client; retry after {retryAfter} s.").ExecuteAsync(rejected.HttpContext);
+        await ContractErrors.WriteAsync(rejected.HttpContext, Error.SlowDown(GatewayRateLimiters.RetryAfterSeconds(rejected.Lease)));
     }
 
     /// <summary>The rate limiting middleware keeps its own limiter per policy; this one hands it views of

@@ -13,7 +13,7 @@ namespace R2Gateway.Security;
 /// authentication schemes) and the action's right are put to the one authorization policy per right
 /// (<see cref="ObjectAccessHandler"/>) over the key in the default bucket, matched against the exact
 /// key string the store will use, so no spelling of a key (<c>..</c>, <c>%2F</c>, unicode forms)
-/// reaches outside a token's prefixes. Only the answers (401, 403 problem+json) are made here.
+/// reaches outside a token's prefixes. Refusals are thrown (401, 403), answered by the exception handler.
 /// </summary>
 public sealed class ObjectAccessFilter(IOptions<AuthOptions> auth) : IEndpointFilter
 {
@@ -27,7 +27,7 @@ public sealed class ObjectAccessFilter(IOptions<AuthOptions> auth) : IEndpointFi
             var result = await http.AuthenticateAsync(PresignedUrlAuthenticationHandler.SchemeName);
             if (!result.Succeeded)
             {
-                return ContractErrors.Problem(StoreErrorCode.AccessDenied, result.Failure?.Message ?? "The presigned URL is not valid.");
+                throw Error.AccessDenied(result.Failure?.Message ?? "The presigned URL is not valid.");
             }
 
             http.User = result.Principal;
@@ -41,10 +41,9 @@ public sealed class ObjectAccessFilter(IOptions<AuthOptions> auth) : IEndpointFi
         var user = http.User;
         if (user.Identity?.IsAuthenticated != true)
         {
-            var wrong = http.Request.Headers.Authorization.Count > 0;
-            http.Response.Headers.WWWAuthenticate = wrong ? "Bearer error=\"invalid_token\"" : "Bearer";
-            return ContractErrors.Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
-                wrong ? "The bearer token is not one this gateway knows." : "Send 'Authorization: Bearer <token>'.");
+            throw http.Request.Headers.Authorization.Count > 0
+                ? Error.Unauthorized("The bearer token is not one this gateway knows.", "Bearer error=\"invalid_token\"")
+                : Error.Unauthorized("Send 'Authorization: Bearer <token>'.", "Bearer");
         }
 
         var key = action.Right == Right.Read && action.Action == "list"
@@ -52,23 +51,22 @@ public sealed class ObjectAccessFilter(IOptions<AuthOptions> auth) : IEndpointFi
             : ObjectKey.FromRequest(http).Value;
         return await MayAsync(http, user, action.Right, key)
             ? await next(context)
-            : Refuse(user, action, key);
+            : throw Error.AccessDenied(
+                $"Token '{user.Identity!.Name}' may not {action.Action} '{key}': it needs '{action.Right.ToString().ToLowerInvariant()}' on a prefix of the key.");
     }
 
     /// <summary>A presigned URL carries no more than its signer may do: a token needs the right the
     /// signed request uses (write for a PUT or part, read for a GET) as well as presign.</summary>
-    public static async Task<ProblemHttpResult?> RefusePresignAsync(HttpContext http, Right needed, string key) =>
-        await MayAsync(http, http.User, needed, key)
-            ? null
-            : ContractErrors.Problem(StoreErrorCode.AccessDenied,
-                $"Token '{http.User.Identity?.Name}' may not presign this: a presigned URL needs '{needed.ToString().ToLowerInvariant()}' on a prefix of '{key}' as well as 'presign'.");
+    public static async Task EnsureMayPresignAsync(HttpContext http, Right needed, string key)
+    {
+        if (!await MayAsync(http, http.User, needed, key))
+        {
+            throw Error.AccessDenied($"Token '{http.User.Identity?.Name}' may not presign this: a presigned URL needs '{needed.ToString().ToLowerInvariant()}' on a prefix of '{key}' as well as 'presign'.");
+        }
+    }
 
     /// <summary>The policy for <paramref name="right"/> on <paramref name="key"/> in the Worker API's (default) bucket.</summary>
     public static Task<bool> MayAsync(HttpContext http, ClaimsPrincipal user, Right right, string key) =>
         http.RequestServices.GetRequiredService<IAuthorizationService>()
             .MayAsync(user, right, new ObjectResource(http.RequestServices.GetRequiredService<IBucketStores>().DefaultBucket, key));
-
-    private static ProblemHttpResult Refuse(ClaimsPrincipal user, ObjectActionMetadata action, string key) =>
-        ContractErrors.Problem(StoreErrorCode.AccessDenied,
-            $"Token '{user.Identity!.Name}' may not {action.Action} '{key}': it needs '{action.Right.ToString().ToLowerInvariant()}' on a prefix of the key.");
 }

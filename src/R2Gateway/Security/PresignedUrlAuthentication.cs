@@ -37,7 +37,7 @@ public sealed class PresignedUrlAuthenticationHandler(
         {
             key = ObjectKey.FromRequest(Context).Value;
         }
-        catch (Storage.StoreException e)
+        catch (ContractException e)
         {
             return Task.FromResult(AuthenticateResult.Fail(e.Message)); // no valid key, so nothing it could have signed
         }

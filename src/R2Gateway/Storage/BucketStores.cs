@@ -75,10 +75,6 @@ public abstract class BucketStoresBase(string defaultBucket, IEnumerable<IObject
         }
     }
 
-    protected static StoreException NoSuchBucket(string bucket) => new(StoreErrorCode.NoSuchBucket, $"The specified bucket '{bucket}' does not exist.");
-
-    protected static StoreException AlreadyOwned(string bucket) =>
-        new(StoreErrorCode.BucketAlreadyOwnedByYou, $"The bucket '{bucket}' exists already, and you own it.");
 }
 
 /// <summary>R2's bucket name rules (stricter than S3's: no dots, so no name is ever a path step).</summary>
@@ -88,8 +84,7 @@ public static partial class BucketNames
 
     public static string Validate(string? name) => IsValid(name)
         ? name!
-        : throw new StoreException(StoreErrorCode.InvalidBucketName,
-            "Bucket names are 3 to 63 characters: lowercase letters, digits and hyphens, starting and ending with a letter or digit.");
+        : throw Error.InvalidBucketName();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();

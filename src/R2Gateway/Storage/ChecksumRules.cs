@@ -17,14 +17,12 @@ public static class ChecksumRules
         var got = computed is null || computed.Algorithm != expected.Algorithm ? null : Checksums.TryDecode(computed.Algorithm, computed.Value);
         if (want is null || got is null || !CryptographicOperations.FixedTimeEquals(want, got))
         {
-            throw new StoreException(StoreErrorCode.BadDigest,
-                $"The {expected.HeaderName} you sent does not match the {Checksums.Name(expected.Algorithm)} of the body received.");
+            throw Error.ChecksumMismatch(expected.HeaderName, Checksums.Name(expected.Algorithm));
         }
     }
 
-    public static StoreException WrongPartChecksum(ChecksumAlgorithm upload, ChecksumAlgorithm sent) =>
-        new(StoreErrorCode.InvalidArgument,
-            $"This upload was created with x-amz-checksum-algorithm {Checksums.Name(upload)}; a part may not send {Checksums.HeaderName(sent)}.");
+    public static ContractException WrongPartChecksum(ChecksumAlgorithm upload, ChecksumAlgorithm sent) =>
+        Error.WrongPartChecksum(Checksums.Name(upload), Checksums.HeaderName(sent));
 
     /// <summary>The composite checksum of the assembled parts; every part must carry one of <paramref name="algorithm"/>.</summary>
     public static ObjectChecksum Composite(ChecksumAlgorithm algorithm, IReadOnlyList<PartInfo> ordered)
@@ -32,7 +30,6 @@ public static class ChecksumRules
         var missing = ordered.FirstOrDefault(p => p.Checksum?.Algorithm != algorithm);
         return missing is null
             ? Checksums.Composite(algorithm, ordered.Select(p => p.Checksum!).ToList())
-            : throw new StoreException(StoreErrorCode.InvalidPart,
-                $"Part {missing.PartNumber} has no {Checksums.Name(algorithm)} checksum, which this upload was created with.");
+            : throw Error.PartWithoutChecksum(missing.PartNumber, Checksums.Name(algorithm));
     }
 }

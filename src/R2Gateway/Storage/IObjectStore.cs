@@ -1,7 +1,7 @@
 namespace R2Gateway.Storage;
 
 /// <summary>
-/// One bucket. Bodies are streams in both directions; failures are <see cref="StoreException"/>s
+/// One bucket. Bodies are streams in both directions; failures are <see cref="ContractException"/>s
 /// with an S3-style code. Implementations never see HTTP.
 /// </summary>
 public interface IObjectStore
@@ -11,7 +11,7 @@ public interface IObjectStore
     Task<string> CreateMultipartUploadAsync(string key, ObjectMetadata metadata, ChecksumAlgorithm? checksumAlgorithm, CancellationToken cancellationToken);
 
     /// <param name="contentLength">The body's length when the client sent one; null for a chunked body.</param>
-    /// <param name="contentMd5">The MD5 the body must have (Content-MD5), else <see cref="StoreErrorCode.BadDigest"/> and nothing stored.</param>
+    /// <param name="contentMd5">The MD5 the body must have (Content-MD5), else <see cref="ErrorCode.BadDigest"/> and nothing stored.</param>
     /// <param name="checksum">The checksum the client sent for this part, which the part must have.</param>
     Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, Stream body, long? contentLength, byte[]? contentMd5, ObjectChecksum? checksum, CancellationToken cancellationToken);
 

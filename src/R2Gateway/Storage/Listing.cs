@@ -63,7 +63,7 @@ public static class Listing
         }
         catch (FormatException)
         {
-            throw new StoreException(StoreErrorCode.InvalidArgument, "The cursor is not one this gateway returned.");
+            throw Error.BadCursor();
         }
     }
 }

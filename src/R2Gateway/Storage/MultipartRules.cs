@@ -23,8 +23,7 @@ public static class MultipartRules
     {
         if (partNumber is < 1 or > MaxParts)
         {
-            throw new StoreException(StoreErrorCode.InvalidArgument,
-                $"partNumber must be an integer from 1 to {MaxParts}.");
+            throw Error.InvalidPartNumber(MaxParts);
         }
     }
 
@@ -35,7 +34,7 @@ public static class MultipartRules
     {
         if (requested.Count == 0)
         {
-            throw new StoreException(StoreErrorCode.InvalidArgument, "The parts list is empty.");
+            throw Error.EmptyPartList();
         }
 
         var ordered = requested.OrderBy(p => p.PartNumber).ToList();
@@ -44,8 +43,7 @@ public static class MultipartRules
         {
             if (!stored.TryGetValue(part.PartNumber, out var info) || info.ETag != part.ETag)
             {
-                throw new StoreException(StoreErrorCode.InvalidPart,
-                    $"Part {part.PartNumber} with etag {part.ETag} was not uploaded to this upload.");
+                throw Error.PartNotUploaded(part.PartNumber, part.ETag);
             }
 
             result.Add(info);
@@ -55,28 +53,24 @@ public static class MultipartRules
         {
             if (result[i].Size < MinPartSize)
             {
-                throw new StoreException(StoreErrorCode.EntityTooSmall,
-                    $"Part {result[i].PartNumber} is {result[i].Size} bytes; every part but the last must be at least {MinPartSize} bytes (5 MiB).");
+                throw Error.PartTooSmall(result[i].PartNumber, result[i].Size, MinPartSize);
             }
 
             if (result[i].Size != result[0].Size)
             {
-                throw new StoreException(StoreErrorCode.InvalidPart,
-                    $"Part {result[i].PartNumber} is {result[i].Size} bytes but part {result[0].PartNumber} is {result[0].Size}; all parts but the last must be the same size.");
+                throw Error.PartSizesDiffer(result[i].PartNumber, result[i].Size, result[0].PartNumber, result[0].Size);
             }
         }
 
         if (result.Count > 1 && result[^1].Size > result[0].Size)
         {
-            throw new StoreException(StoreErrorCode.InvalidPart,
-                $"The last part, {result[^1].PartNumber}, is {result[^1].Size} bytes, larger than the others ({result[0].Size}); the last part may not be larger than the others.");
+            throw Error.LastPartLarger(result[^1].PartNumber, result[^1].Size, result[0].Size);
         }
 
         var size = result.Sum(p => p.Size);
         if (size > maxObjectSize)
         {
-            throw new StoreException(StoreErrorCode.EntityTooLarge,
-                $"The parts add up to {size} bytes; objects may be at most {maxObjectSize} bytes here (Storage:MaxObjectSize).");
+            throw Error.PartsTooLarge(size, maxObjectSize);
         }
 
         return result;

@@ -11,18 +11,18 @@ public static class ObjectKeys
     {
         if (key.Length == 0)
         {
-            throw new StoreException(StoreErrorCode.InvalidArgument, "The object key is empty: put the key in the path, e.g. /photos/cat.png?action=get.");
+            throw Error.EmptyKey();
         }
 
         if (key.Any(char.IsControl))
         {
-            throw new StoreException(StoreErrorCode.InvalidArgument, "The object key contains a control character, which keys may not have.");
+            throw Error.KeyHasControlCharacter();
         }
 
         var bytes = Encoding.UTF8.GetByteCount(key);
         if (bytes > MaxKeyBytes)
         {
-            throw new StoreException(StoreErrorCode.KeyTooLongError, $"The object key is {bytes} bytes of UTF-8; keys may be at most {MaxKeyBytes}.");
+            throw Error.KeyTooLong(bytes, MaxKeyBytes);
         }
     }
 }

@@ -41,17 +41,14 @@ public static class ObjectMetadataRules
         {
             if (!IsSendable(value))
             {
-                throw new StoreException(StoreErrorCode.InvalidArgument,
-                    $"{name} may hold only visible ASCII characters, spaces and tabs (no control bytes, no raw UTF-8); "
-                    + "for a non-ASCII file name send filename*=UTF-8''<percent-encoded name> (RFC 8187).");
+                throw Error.MetadataNotAscii(name);
             }
         }
 
         var size = Size(metadata);
         if (size > MaxMetadataBytes)
         {
-            throw new StoreException(StoreErrorCode.MetadataTooLarge,
-                $"The object's metadata is {size} bytes; all metadata together (HTTP metadata values, custom names and values) may be at most {MaxMetadataBytes} bytes.");
+            throw Error.MetadataTooLarge(size, MaxMetadataBytes);
         }
     }
 

@@ -59,7 +59,7 @@ public class ObjectKeyTests
     {
         var act = () => FromRawTarget(rawTarget);
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidArgument);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidArgument);
     }
 
     [Theory]
@@ -71,7 +71,7 @@ public class ObjectKeyTests
     {
         var act = () => FromRawTarget(rawTarget);
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidArgument);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidArgument);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public class ObjectKeyTests
     {
         var act = () => FromRawTarget("/" + string.Concat(Enumerable.Repeat("%E2%82%AC", 342)));
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.KeyTooLongError);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.KeyTooLongError);
     }
 
     [Theory]
@@ -121,7 +121,7 @@ public class ObjectKeyTests
     {
         var act = () => FromRawTarget("/").Required();
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidArgument);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidArgument);
     }
 
     [Fact]

@@ -42,22 +42,22 @@ public sealed class AwsChunkedStreamTests
     {
         var body = Body();
         body[200] = (byte)'b';
-        var error = await FluentActions.Awaiting(() => DecodeAsync(body)).Should().ThrowAsync<S3Exception>();
-        error.Which.Code.Should().Be("SignatureDoesNotMatch");
+        var error = await FluentActions.Awaiting(() => DecodeAsync(body)).Should().ThrowAsync<ContractException>();
+        error.Which.Code.Should().Be(ErrorCode.SignatureDoesNotMatch);
     }
 
     [Fact]
     public async Task A_forged_chunk_signature_is_SignatureDoesNotMatch()
     {
-        var error = await FluentActions.Awaiting(() => DecodeAsync(Body(firstSignature: new string('0', 64)))).Should().ThrowAsync<S3Exception>();
-        error.Which.Code.Should().Be("SignatureDoesNotMatch");
+        var error = await FluentActions.Awaiting(() => DecodeAsync(Body(firstSignature: new string('0', 64)))).Should().ThrowAsync<ContractException>();
+        error.Which.Code.Should().Be(ErrorCode.SignatureDoesNotMatch);
     }
 
     [Fact]
     public async Task A_body_shorter_than_its_decoded_length_is_refused()
     {
         var stream = new AwsChunkedStream(new MemoryStream(Body()), Signing, signedChunks: true, null, null, null, 70000);
-        var error = await FluentActions.Awaiting(() => stream.CopyToAsync(Stream.Null)).Should().ThrowAsync<S3Exception>();
-        error.Which.Code.Should().Be("IncompleteBody");
+        var error = await FluentActions.Awaiting(() => stream.CopyToAsync(Stream.Null)).Should().ThrowAsync<ContractException>();
+        error.Which.Code.Should().Be(ErrorCode.IncompleteBody);
     }
 }

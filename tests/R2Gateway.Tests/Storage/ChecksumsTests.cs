@@ -68,7 +68,7 @@ public class ChecksumsTests
     {
         var right = ObjectChecksum.Of(ChecksumAlgorithm.Crc32C, Checksums.Hash(ChecksumAlgorithm.Crc32C, Check));
         var wrong = ObjectChecksum.Of(ChecksumAlgorithm.Crc32C, Checksums.Hash(ChecksumAlgorithm.Crc32C, "other"u8));
-        FluentActions.Invoking(() => ChecksumRules.Check(wrong, right)).Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.BadDigest);
+        FluentActions.Invoking(() => ChecksumRules.Check(wrong, right)).Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.BadDigest);
         FluentActions.Invoking(() => ChecksumRules.Check(right, right)).Should().NotThrow();
     }
 
@@ -121,7 +121,7 @@ public class ObjectMetadataRulesTests
         ObjectMetadataRules.Size(ok).Should().Be(8192);
         FluentActions.Invoking(() => ObjectMetadataRules.Check(ok)).Should().NotThrow();
         FluentActions.Invoking(() => ObjectMetadataRules.Check(ok with { ContentType = ok.ContentType + "t" }))
-            .Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.MetadataTooLarge);
+            .Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.MetadataTooLarge);
     }
 
     [Fact]

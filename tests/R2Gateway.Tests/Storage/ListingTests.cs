@@ -151,6 +151,6 @@ public class ListingTests
     {
         var act = () => Listing.Page(Objects("a", "b"), Request(cursor: cursor));
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidArgument);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidArgument);
     }
 }

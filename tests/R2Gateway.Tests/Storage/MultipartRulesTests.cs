@@ -20,7 +20,7 @@ public class MultipartRulesTests
     {
         var act = () => MultipartRules.CheckCompletion(Requested(1, 2, 3), Stored(Min, Min));
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidPart);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidPart);
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public class MultipartRulesTests
 
         var act = () => MultipartRules.CheckCompletion(requested, Stored(Min, Min));
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidPart);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidPart);
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public class MultipartRulesTests
     {
         var act = () => MultipartRules.CheckCompletion([], Stored(Min));
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidArgument);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidArgument);
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public class MultipartRulesTests
     {
         var act = () => MultipartRules.CheckCompletion(Requested(1, 2), Stored(Min - 1, Min - 1));
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.EntityTooSmall);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.EntityTooSmall);
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public class MultipartRulesTests
     {
         var act = () => MultipartRules.CheckCompletion(Requested(1, 2, 3), Stored(Min, 100, 100));
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.EntityTooSmall);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.EntityTooSmall);
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public class MultipartRulesTests
     {
         var act = () => MultipartRules.CheckCompletion(Requested(1, 2, 3), Stored(Min, Min + 1, 10));
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidPart);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidPart);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public class MultipartRulesTests
     {
         var act = () => MultipartRules.CheckCompletion(Requested(1, 2, 3), Stored(Min + 1, Min, 10));
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidPart);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidPart);
     }
 
     [Theory]
@@ -89,7 +89,7 @@ public class MultipartRulesTests
     {
         var act = () => MultipartRules.CheckCompletion(Requested(1, 2), Stored(Min, Min + 1));
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidPart);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidPart);
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public class MultipartRulesTests
     {
         var act = () => MultipartRules.EnsurePartNumber(partNumber);
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidArgument);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidArgument);
     }
 
     [Theory]

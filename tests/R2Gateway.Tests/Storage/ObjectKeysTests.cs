@@ -9,7 +9,7 @@ public class ObjectKeysTests
     {
         var act = () => ObjectKeys.Validate("");
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidArgument);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidArgument);
     }
 
     [Fact]
@@ -25,7 +25,7 @@ public class ObjectKeysTests
     {
         var act = () => ObjectKeys.Validate(new string('k', 1025));
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.KeyTooLongError);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.KeyTooLongError);
     }
 
     [Fact]
@@ -34,7 +34,7 @@ public class ObjectKeysTests
         // 342 chars, but 3 bytes each: 1026 bytes.
         var act = () => ObjectKeys.Validate(new string('€', 342));
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.KeyTooLongError);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.KeyTooLongError);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public class ObjectKeysTests
     {
         var act = () => ObjectKeys.Validate(key);
 
-        act.Should().Throw<StoreException>().Which.Code.Should().Be(StoreErrorCode.InvalidArgument);
+        act.Should().Throw<ContractException>().Which.Code.Should().Be(ErrorCode.InvalidArgument);
     }
 
     [Theory]

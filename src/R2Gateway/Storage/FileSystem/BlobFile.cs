@@ -26,7 +26,7 @@ internal static class BlobFile
 
     /// <summary>Streams <paramref name="source"/> into <paramref name="destination"/>, computing the MD5 and,
     /// when asked, one additional checksum on the way; more than <paramref name="limit"/> bytes is
-    /// <see cref="StoreErrorCode.EntityTooLarge"/>.</summary>
+    /// <see cref="ErrorCode.EntityTooLarge"/>.</summary>
     /// <remarks>Each buffer is written, MD5-hashed and checksummed at the same time: on a machine with
     /// two cores the extra hash runs beside MD5 instead of after it.</remarks>
     public static async Task<(long Length, byte[] Md5, byte[]? Checksum)> CopyHashingAsync(
@@ -44,7 +44,7 @@ internal static class BlobFile
                 total += read;
                 if (total > limit)
                 {
-                    throw new StoreException(StoreErrorCode.EntityTooLarge, $"The body is larger than the {limit} bytes allowed here.");
+                    throw Error.BodyOverLimit(limit);
                 }
 
                 var chunk = new ArraySegment<byte>(buffer, 0, read);
@@ -71,7 +71,7 @@ internal static class BlobFile
         var json = JsonSerializer.SerializeToUtf8Bytes(trailer, Json);
         if (json.Length > MaxTrailerSize)
         {
-            throw new StoreException(StoreErrorCode.MetadataTooLarge, "The object's key and metadata are too large to store.");
+            throw Error.RecordTooLarge();
         }
 
         var footer = new byte[FooterSize];

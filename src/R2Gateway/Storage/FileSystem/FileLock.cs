@@ -31,7 +31,7 @@ internal static class FileLock
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new StoreException(StoreErrorCode.ServiceUnavailable, "The store is busy with another write to this key; try again.");
+                throw Error.Unavailable("The store is busy with another write to this key; try again.");
             }
 
             await Task.Delay(delay, cancellationToken);

@@ -68,7 +68,7 @@ public sealed class FileSystemBucketStores : BucketStoresBase
         using var locked = await FileLock.AcquireAsync(LockPath, LockTimeout, cancellationToken);
         if (Exists(bucket))
         {
-            throw AlreadyOwned(bucket);
+            throw Error.BucketAlreadyOwnedByYou(bucket);
         }
 
         // Made whole in a staging directory, then renamed into place: it appears complete or not at all.
@@ -82,7 +82,7 @@ public sealed class FileSystemBucketStores : BucketStoresBase
     {
         if (bucket == DefaultBucket)
         {
-            throw new StoreException(StoreErrorCode.InvalidBucketState, $"'{bucket}' is the gateway's default bucket, which the Worker API serves; it cannot be deleted.");
+            throw Error.DefaultBucketKept(bucket);
         }
 
         BucketNames.Validate(bucket);
@@ -90,7 +90,7 @@ public sealed class FileSystemBucketStores : BucketStoresBase
         using var locked = await FileLock.AcquireAsync(LockPath, LockTimeout, cancellationToken);
         if (!Exists(bucket))
         {
-            throw NoSuchBucket(bucket);
+            throw Error.NoSuchBucket(bucket);
         }
 
         // Renamed away first, then checked: a write still in flight then fails (its directory is gone)
@@ -101,7 +101,7 @@ public sealed class FileSystemBucketStores : BucketStoresBase
         if (!FileSystemObjectStore.IsEmptyRoot(doomed))
         {
             Directory.Move(doomed, dir);
-            throw new StoreException(StoreErrorCode.BucketNotEmpty, $"The bucket '{bucket}' holds objects or multipart uploads; delete and abort them first.");
+            throw Error.BucketNotEmpty(bucket);
         }
 
         _raw.TryRemove(bucket, out _);

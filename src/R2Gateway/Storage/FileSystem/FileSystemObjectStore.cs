@@ -129,7 +129,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         }
         catch (DirectoryNotFoundException)
         {
-            throw NoSuchUpload();
+            throw Error.NoSuchUpload();
         }
         finally
         {
@@ -206,7 +206,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         }
         catch (DirectoryNotFoundException)
         {
-            throw NoSuchUpload(); // completed or aborted since it was opened
+            throw Error.NoSuchUpload(); // completed or aborted since it was opened
         }
 
         numbers.Sort();
@@ -228,7 +228,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
         if (!Directory.Exists(dir))
         {
-            throw NoSuchUpload();
+            throw Error.NoSuchUpload();
         }
 
         var truncated = numbers.Count > maxParts;
@@ -271,7 +271,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             }
             catch (VersionGoneException)
             {
-                throw new StoreException(StoreErrorCode.ServiceUnavailable, "The object is being replaced faster than it can be read; try again.");
+                throw Error.Unavailable("The object is being replaced faster than it can be read; try again.");
             }
         }
     }
@@ -537,7 +537,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         }
         catch (SqliteException e)
         {
-            throw new StoreException(StoreErrorCode.ServiceUnavailable, "The store's listing index cannot be written now; nothing was changed. Try again.", e);
+            throw Error.Unavailable("The store's listing index cannot be written now; nothing was changed. Try again.", e);
         }
     }
 
@@ -649,7 +649,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             var (size, md5, checksum) = await BlobFile.CopyHashingAsync(body, file, limit, algorithm, cancellationToken);
             if (expectedMd5 is not null && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
             {
-                throw new StoreException(StoreErrorCode.BadDigest, "The Content-MD5 you sent does not match the MD5 of the body received.");
+                throw Error.Md5Mismatch();
             }
 
             var computed = checksum is null ? null : ObjectChecksum.Of(algorithm!.Value, checksum);
@@ -864,12 +864,12 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     {
         if (options.IfNoneMatchAny && current is not null)
         {
-            throw new StoreException(StoreErrorCode.PreconditionFailed, "Precondition failed: If-None-Match: * was sent and the object exists.");
+            throw Error.ObjectExists();
         }
 
         if (options.IfMatch is not null && (current is null || (options.IfMatch != "*" && current.ETag != options.IfMatch)))
         {
-            throw new StoreException(StoreErrorCode.PreconditionFailed, "Precondition failed: If-Match does not match the object's current etag.");
+            throw Error.ETagMismatch();
         }
     }
 
@@ -908,7 +908,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     {
         if (!UploadIdFormat().IsMatch(uploadId))
         {
-            throw NoSuchUpload();
+            throw Error.NoSuchUpload();
         }
 
         var dir = UploadDir(uploadId);
@@ -921,14 +921,14 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         {
             if (!TryRestoreUpload(key, uploadId))
             {
-                throw NoSuchUpload();
+                throw Error.NoSuchUpload();
             }
 
             return OpenUpload(key, uploadId);
         }
 
         // An uploadId is bound to the key it was created for.
-        return upload.Key == key ? (dir, upload) : throw NoSuchUpload();
+        return upload.Key == key ? (dir, upload) : throw Error.NoSuchUpload();
     }
 
     /// <summary>Undoes a complete cut short between moving the upload's directory to parts/ and
@@ -947,7 +947,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
             // Under the key's lock no complete is between moving this directory and committing it.
             using var locked = FileLock.TryAcquire(KeyLockPath(key))
-                ?? throw new StoreException(StoreErrorCode.Conflict, "This upload is being completed by another request.");
+                ?? throw Error.UploadBeingCompleted();
             if (ReadRecord(ObjectPath(key))?.PartsId == uploadId || File.Exists(Path.Combine(moved, RetiredFile)))
             {
                 return false; // completed
@@ -969,19 +969,19 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         try
         {
             var held = FileLock.TryAcquire(Path.Combine(dir, CompleteLock), FileMode.Open)
-                ?? throw new StoreException(StoreErrorCode.Conflict, busy);
+                ?? throw Error.UploadBusy(busy);
             if (!File.Exists(Path.Combine(dir, CompleteLock)))
             {
                 // The lock was won after a complete or abort that held it moved the upload away.
                 held.Dispose();
-                throw NoSuchUpload();
+                throw Error.NoSuchUpload();
             }
 
             return held;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw NoSuchUpload();
+            throw Error.NoSuchUpload();
         }
     }
 
@@ -1034,9 +1034,6 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             }
         }
     }
-
-    private static StoreException NoSuchUpload() =>
-        new(StoreErrorCode.NoSuchUpload, "The specified multipart upload does not exist for this key: it was completed, aborted or expired, or the uploadId is wrong.");
 
     private static FileStream CreateTemp(string path) =>
         new(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);

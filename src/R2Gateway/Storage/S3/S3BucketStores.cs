@@ -24,16 +24,16 @@ public sealed class S3BucketStores(
     {
         BucketNames.Validate(bucket);
         throw Exists(bucket)
-            ? AlreadyOwned(bucket)
-            : new StoreException(StoreErrorCode.NotImplemented,
+            ? Error.BucketAlreadyOwnedByYou(bucket)
+            : Error.NotImplemented(
                 "With the S3 store the gateway exposes the buckets its configuration names: create the bucket on R2 and add it to Storage:S3:Buckets.");
     }
 
     public override Task DeleteAsync(string bucket, CancellationToken cancellationToken) =>
         throw (Exists(bucket)
-            ? new StoreException(StoreErrorCode.NotImplemented,
+            ? Error.NotImplemented(
                 "With the S3 store the gateway does not delete buckets on R2: delete it there and remove it from Storage:S3:Buckets.")
-            : NoSuchBucket(bucket));
+            : Error.NoSuchBucket(bucket));
 
     protected override bool Exists(string bucket) => bucket == DefaultBucket || _options.Buckets.ContainsKey(bucket);
 

@@ -4,7 +4,7 @@ using Amazon.S3;
 
 namespace R2Gateway.Storage.S3;
 
-/// <summary>Turns what the SDK throws into the contract's <see cref="StoreException"/>s, so the gateway's
+/// <summary>Turns what the SDK throws into the contract's <see cref="ContractException"/>s, so the gateway's
 /// answers stay the contract's whatever the backend says. Secrets never appear in a detail.</summary>
 internal static class S3Errors
 {
@@ -28,43 +28,40 @@ internal static class S3Errors
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new StoreException(StoreErrorCode.GatewayTimeout,
-                $"The S3 endpoint {options.Endpoint.Host} did not answer in time; try again.", e);
+            throw Error.GatewayTimeout($"The S3 endpoint {options.Endpoint.Host} did not answer in time; try again.", e);
         }
     }
 
-    public static StoreException Translate(AmazonS3Exception e, S3StoreOptions options, bool noSuchKeyIsNoSuchUpload)
+    public static ContractException Translate(AmazonS3Exception e, S3StoreOptions options, bool noSuchKeyIsNoSuchUpload)
     {
         var code = e.ErrorCode;
         var detail = string.IsNullOrWhiteSpace(e.Message) ? null : e.Message;
-        return code switch
+        var error = code switch
         {
-            "NoSuchUpload" => new(StoreErrorCode.NoSuchUpload, NoSuchUploadDetail, e),
+            "NoSuchUpload" => Error.NoSuchUpload(),
             // Some servers (radosgw) answer NoSuchKey for an unknown uploadId.
-            "NoSuchKey" when noSuchKeyIsNoSuchUpload => new(StoreErrorCode.NoSuchUpload, NoSuchUploadDetail, e),
-            "NoSuchKey" => new(StoreErrorCode.NoSuchKey, "Object Not Found", e),
-            "InvalidPart" => new(StoreErrorCode.InvalidPart, detail ?? "One or more of the listed parts was not found, or its etag does not match.", e),
-            "InvalidPartOrder" => new(StoreErrorCode.InvalidPartOrder, detail ?? "The parts must be listed in ascending part-number order.", e),
-            "EntityTooSmall" => new(StoreErrorCode.EntityTooSmall, detail ?? "Every part but the last must be at least 5 MiB.", e),
-            "EntityTooLarge" => new(StoreErrorCode.EntityTooLarge, detail ?? "The body is larger than the bucket allows.", e),
-            "BadDigest" or "InvalidDigest" => new(StoreErrorCode.BadDigest, "The Content-MD5 you sent does not match the MD5 of the body received.", e),
-            "PreconditionFailed" => new(StoreErrorCode.PreconditionFailed, "Precondition failed: the object's current state does not satisfy the condition sent.", e),
-            "InvalidArgument" or "InvalidRequest" => new(StoreErrorCode.InvalidArgument, detail ?? "The bucket refused the request as invalid.", e),
-            "AccessDenied" or "SignatureDoesNotMatch" or "InvalidAccessKeyId" or "InvalidToken" or "ExpiredToken" => new(StoreErrorCode.BadGateway,
-                $"The bucket refused the gateway's credentials ({code}): check Storage:S3:AccessKeyId and Storage:S3:SecretAccessKey, and that the token may use bucket '{options.Bucket}'.", e),
-            "NoSuchBucket" => new(StoreErrorCode.BadGateway,
-                $"The bucket '{options.Bucket}' does not exist at {options.Endpoint.Host}: check Storage:S3:Bucket.", e),
-            _ when (int)e.StatusCode >= 500 => new(StoreErrorCode.ServiceUnavailable,
-                $"The S3 endpoint {options.Endpoint.Host} failed ({(int)e.StatusCode} {code}); try again.", e),
-            _ => new(StoreErrorCode.BadGateway, $"The S3 endpoint {options.Endpoint.Host} answered {(int)e.StatusCode} {code}.", e),
+            "NoSuchKey" when noSuchKeyIsNoSuchUpload => Error.NoSuchUpload(),
+            "NoSuchKey" => Error.NoSuchKey(),
+            "InvalidPart" => Error.InvalidPart(detail),
+            "InvalidPartOrder" => Error.InvalidPartOrder(detail),
+            "EntityTooSmall" => Error.EntityTooSmall(detail),
+            "EntityTooLarge" => Error.BodyOverLimit(),
+            "BadDigest" or "InvalidDigest" => Error.Md5Mismatch(),
+            "PreconditionFailed" => Error.PreconditionFailed(),
+            "InvalidArgument" or "InvalidRequest" => Error.InvalidArgument(detail ?? "The bucket refused the request as invalid."),
+            "AccessDenied" or "SignatureDoesNotMatch" or "InvalidAccessKeyId" or "InvalidToken" or "ExpiredToken" => Error.BadGateway(
+                $"The bucket refused the gateway's credentials ({code}): check Storage:S3:AccessKeyId and Storage:S3:SecretAccessKey, and that the token may use bucket '{options.Bucket}'."),
+            "NoSuchBucket" => Error.BadGateway(
+                $"The bucket '{options.Bucket}' does not exist at {options.Endpoint.Host}: check Storage:S3:Bucket."),
+            _ when (int)e.StatusCode >= 500 => Error.Unavailable(
+                $"The S3 endpoint {options.Endpoint.Host} failed ({(int)e.StatusCode} {code}); try again."),
+            _ => Error.BadGateway($"The S3 endpoint {options.Endpoint.Host} answered {(int)e.StatusCode} {code}."),
         };
+        return error.CausedBy(e);
     }
-
-    public const string NoSuchUploadDetail =
-        "The specified multipart upload does not exist for this key: it was completed, aborted or expired, or the uploadId is wrong.";
 
     public static bool IsNotFound(AmazonS3Exception e) => e.StatusCode == HttpStatusCode.NotFound;
 
-    private static StoreException Unreachable(S3StoreOptions options, Exception e) =>
-        new(StoreErrorCode.ServiceUnavailable, $"The S3 endpoint {options.Endpoint.Host} cannot be reached ({e.Message}); try again.", e);
+    private static ContractException Unreachable(S3StoreOptions options, Exception e) =>
+        Error.Unavailable($"The S3 endpoint {options.Endpoint.Host} cannot be reached ({e.Message}); try again.", e);
 }

@@ -34,9 +34,9 @@ internal sealed class S3ObjectReadStream(IAmazonS3 s3, string bucket, ObjectInfo
                     EtagToMatch = Etags.Quote(info.ETag),
                 }, cancellationToken), options, cancellationToken);
             }
-            catch (StoreException e) when (e.Code is StoreErrorCode.PreconditionFailed or StoreErrorCode.NoSuchKey)
+            catch (ContractException e) when (e.Code is ErrorCode.PreconditionFailed or ErrorCode.NoSuchKey)
             {
-                throw new StoreException(StoreErrorCode.ServiceUnavailable, "The object was replaced or deleted while it was being read; read it again.", e);
+                throw Error.Unavailable("The object was replaced or deleted while it was being read; read it again.", e);
             }
         }
 

@@ -79,7 +79,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
 
         // Some servers (radosgw) answer an empty ETag here; the object itself has it.
         var info = await HeadObjectAsync(key, cancellationToken)
-            ?? throw new StoreException(StoreErrorCode.ServiceUnavailable, "The bucket completed the upload but does not show the object yet; try reading it again.");
+            ?? throw Error.Unavailable("The bucket completed the upload but does not show the object yet; try reading it again.");
         return string.IsNullOrEmpty(response.ETag) ? info : info with { ETag = Etags.Normalize(response.ETag) };
     }
 
@@ -134,7 +134,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
         {
             response = await Call(() => s3.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = Addressable(key), ChecksumMode = ChecksumMode.ENABLED }, cancellationToken), cancellationToken);
         }
-        catch (StoreException e) when (e.Code == StoreErrorCode.NoSuchKey)
+        catch (ContractException e) when (e.Code == ErrorCode.NoSuchKey)
         {
             return null;
         }
@@ -152,7 +152,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
             return new ObjectInfo(key, head.ContentLength, Etags.Normalize(head.ETag), ToOffset(head.LastModified),
                 Metadata(head.Headers, head.Metadata, head.ExpiresString), S3Checksums.From(head));
         }
-        catch (StoreException e) when (e.Code == StoreErrorCode.NoSuchKey || e.InnerException is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.NotFound, ErrorCode: not "NoSuchBucket" })
+        catch (ContractException e) when (e.Code == ErrorCode.NoSuchKey || e.InnerException is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.NotFound, ErrorCode: not "NoSuchBucket" })
         {
             return null; // HEAD answers carry no error code, only the status
         }
@@ -213,7 +213,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, IOptions<S3StoreOptions> options
     /// runs of slashes differently from what it sends; such keys are refused rather than mangled.</summary>
     internal static string Addressable(string key) =>
         key.StartsWith('/') || key.Contains("//", StringComparison.Ordinal)
-            ? throw new StoreException(StoreErrorCode.InvalidArgument, "With the S3 store a key may not start with '/' or contain '//': the S3 SDK would rewrite it into another key.")
+            ? throw Error.KeyRewrittenByS3Sdk()
             : key;
 
     private Task<T> Call<T>(Func<Task<T>> operation, CancellationToken cancellationToken, bool noSuchKeyIsNoSuchUpload = false) =>

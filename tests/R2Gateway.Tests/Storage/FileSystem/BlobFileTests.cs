@@ -263,7 +263,7 @@ public sealed class BlobFileTests : IDisposable
     {
         var act = () => CopyAsync(new MemoryStream(Data(101)), 100);
 
-        (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.EntityTooLarge);
+        (await act.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.EntityTooLarge);
     }
 
     [Theory]
@@ -306,7 +306,7 @@ public sealed class BlobFileTests : IDisposable
 
         var act = () => CopyAsync(body, 150_000);
 
-        (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.EntityTooLarge);
+        (await act.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.EntityTooLarge);
     }
 
     [Fact]

@@ -43,12 +43,12 @@ public sealed class FileSystemBucketStoresTests : IDisposable
         await _buckets.CreateAsync("full", None);
         var store = _buckets.Find("full")!;
         await store.PutObjectAsync("k", new MemoryStream([1]), 1, new PutOptions(ObjectMetadata.None), None);
-        (await FluentActions.Awaiting(() => _buckets.DeleteAsync("full", None)).Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.BucketNotEmpty);
+        (await FluentActions.Awaiting(() => _buckets.DeleteAsync("full", None)).Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.BucketNotEmpty);
         (await _buckets.Find("full")!.HeadObjectAsync("k", None)).Should().NotBeNull("a refused delete leaves the bucket as it was");
 
         await store.DeleteObjectAsync("k", None);
         var upload = await store.CreateMultipartUploadAsync("u", ObjectMetadata.None, null, None);
-        (await FluentActions.Awaiting(() => _buckets.DeleteAsync("full", None)).Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.BucketNotEmpty);
+        (await FluentActions.Awaiting(() => _buckets.DeleteAsync("full", None)).Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.BucketNotEmpty);
 
         await store.AbortMultipartUploadAsync("u", upload, None);
         await _buckets.DeleteAsync("full", None);
@@ -112,7 +112,7 @@ public sealed class FileSystemBucketStoresTests : IDisposable
     [InlineData("ab-")]
     public async Task A_name_outside_the_rules_is_InvalidBucketName_and_touches_no_file(string name)
     {
-        (await FluentActions.Awaiting(() => _buckets.CreateAsync(name, None)).Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.InvalidBucketName);
+        (await FluentActions.Awaiting(() => _buckets.CreateAsync(name, None)).Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.InvalidBucketName);
         _buckets.Find(name).Should().BeNull();
         Directory.Exists(Path.Combine(_root, "buckets")).Should().BeFalse();
         Directory.EnumerateFileSystemEntries(_outer.Path).Select(Path.GetFileName).Should().Equal("x");
@@ -122,10 +122,10 @@ public sealed class FileSystemBucketStoresTests : IDisposable
     public async Task Create_twice_and_deleting_the_default_bucket_are_conflicts()
     {
         await _buckets.CreateAsync("twice", None);
-        (await FluentActions.Awaiting(() => _buckets.CreateAsync("twice", None)).Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.BucketAlreadyOwnedByYou);
-        (await FluentActions.Awaiting(() => _buckets.CreateAsync("r2gateway", None)).Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.BucketAlreadyOwnedByYou);
-        (await FluentActions.Awaiting(() => _buckets.DeleteAsync("r2gateway", None)).Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.InvalidBucketState);
-        (await FluentActions.Awaiting(() => _buckets.DeleteAsync("never-made", None)).Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchBucket);
+        (await FluentActions.Awaiting(() => _buckets.CreateAsync("twice", None)).Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.BucketAlreadyOwnedByYou);
+        (await FluentActions.Awaiting(() => _buckets.CreateAsync("r2gateway", None)).Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.BucketAlreadyOwnedByYou);
+        (await FluentActions.Awaiting(() => _buckets.DeleteAsync("r2gateway", None)).Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.InvalidBucketState);
+        (await FluentActions.Awaiting(() => _buckets.DeleteAsync("never-made", None)).Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchBucket);
     }
 
     [Fact]

@@ -177,7 +177,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
         var act = () => PutAsync("k", Bytes(60, 2), new PutOptions(ObjectMetadata.None, IfNoneMatchAny: true));
 
-        (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.PreconditionFailed);
+        (await act.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.PreconditionFailed);
         (await GetBytesAsync("k")).Should().Equal(old);
         TempEntries().Should().BeEmpty();
     }
@@ -198,7 +198,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
         var act = () => PutAsync("k", Bytes(60, 2), new PutOptions(ObjectMetadata.None, IfMatch: Md5Hex([0])));
 
-        (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.PreconditionFailed);
+        (await act.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.PreconditionFailed);
         (await GetBytesAsync("k")).Should().Equal(old);
     }
 
@@ -207,7 +207,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     {
         var act = () => PutAsync("missing", [1], new PutOptions(ObjectMetadata.None, IfMatch: "*"));
 
-        (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.PreconditionFailed);
+        (await act.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.PreconditionFailed);
         (await _store.GetObjectAsync("missing", None)).Should().BeNull();
     }
 
@@ -228,7 +228,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
         var act = () => PutAsync("k", data, new PutOptions(ObjectMetadata.None, ContentMd5: MD5.HashData([1, 2, 3])));
 
-        (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.BadDigest);
+        (await act.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.BadDigest);
         (await _store.GetObjectAsync("k", None)).Should().BeNull();
         TempEntries().Should().BeEmpty();
     }
@@ -241,7 +241,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
         var act = () => PutAsync("k", Bytes(100), new PutOptions(ObjectMetadata.None, ContentMd5: MD5.HashData(old)));
 
-        (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.BadDigest);
+        (await act.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.BadDigest);
         (await GetBytesAsync("k")).Should().Equal(old);
     }
 
@@ -303,8 +303,8 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         var badChecksum = () => _store.PutObjectAsync("k", PipeBody(data), data.Length, new PutOptions(ObjectMetadata.None, Checksum: wrongSha), None);
         var badMd5 = () => _store.PutObjectAsync("k", PipeBody(data), data.Length, new PutOptions(ObjectMetadata.None, ContentMd5: MD5.HashData(Bytes(10, 9))), None);
 
-        (await badChecksum.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.BadDigest);
-        (await badMd5.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.BadDigest);
+        (await badChecksum.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.BadDigest);
+        (await badMd5.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.BadDigest);
         TempEntries().Should().BeEmpty();
         (await _store.GetObjectAsync("k", None)).Should().BeNull();
     }
@@ -382,7 +382,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         }
 
         var listParts = () => _store.ListPartsAsync("big", uploadId, 0, 1000, None);
-        (await listParts.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
+        (await listParts.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
         UploadEntries().Should().BeEmpty();
         TempEntries().Should().BeEmpty();
     }
@@ -410,7 +410,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
         var act = () => _store.CompleteMultipartUploadAsync("k", uploadId, [first, second], None);
 
-        (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.EntityTooSmall);
+        (await act.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.EntityTooSmall);
         (await _store.GetObjectAsync("k", None)).Should().BeNull();
         (await _store.ListPartsAsync("k", uploadId, 0, 1000, None)).Parts.Should().HaveCount(2);
         var retry = await _store.CompleteMultipartUploadAsync("k", uploadId, [first], None);
@@ -425,7 +425,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
         var act = () => _store.CompleteMultipartUploadAsync("k", uploadId, [first, new UploadedPart(2, first.ETag)], None);
 
-        (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.InvalidPart);
+        (await act.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.InvalidPart);
     }
 
     [Fact]
@@ -441,7 +441,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         listing.Parts[0].Size.Should().Be(30);
 
         var withOld = () => _store.CompleteMultipartUploadAsync("k", uploadId, [old], None);
-        (await withOld.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.InvalidPart);
+        (await withOld.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.InvalidPart);
 
         await _store.CompleteMultipartUploadAsync("k", uploadId, [replacement], None);
         (await GetBytesAsync("k")).Should().Equal(Bytes(30, 2));
@@ -476,11 +476,11 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
         UploadEntries().Should().BeEmpty();
         var complete = () => _store.CompleteMultipartUploadAsync("k", uploadId, [part], None);
-        (await complete.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
+        (await complete.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
         var upload = () => UploadPartAsync("k", uploadId, 2, Bytes(1));
-        (await upload.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
+        (await upload.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
         var again = () => _store.AbortMultipartUploadAsync("k", uploadId, None);
-        (await again.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
+        (await again.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
         (await _store.GetObjectAsync("k", None)).Should().BeNull();
     }
 
@@ -495,10 +495,10 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         var abort = () => _store.AbortMultipartUploadAsync("b", uploadId, None);
         var list = () => _store.ListPartsAsync("b", uploadId, 0, 1000, None);
 
-        (await upload.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
-        (await complete.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
-        (await abort.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
-        (await list.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
+        (await upload.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
+        (await complete.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
+        (await abort.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
+        (await list.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
         (await _store.GetObjectAsync("b", None)).Should().BeNull();
         (await _store.ListPartsAsync("a", uploadId, 0, 1000, None)).Parts.Should().ContainSingle();
     }
@@ -530,10 +530,10 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         var abort = () => _store.AbortMultipartUploadAsync("k", uploadId, None);
         var list = () => _store.ListPartsAsync("k", uploadId, 0, 1000, None);
 
-        (await upload.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
-        (await complete.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
-        (await abort.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
-        (await list.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
+        (await upload.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
+        (await complete.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
+        (await abort.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
+        (await list.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
         TempEntries().Should().BeEmpty();
         FilesOutsideRoot().Should().BeEquivalentTo(before);
     }
@@ -547,7 +547,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
         var act = () => UploadPartAsync("k", uploadId, partNumber, Bytes(10));
 
-        (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.InvalidArgument);
+        (await act.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.InvalidArgument);
     }
 
     [Fact]
@@ -577,7 +577,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
         aborted.Should().Be(1);
         var listOld = () => _store.ListPartsAsync("old", old, 0, 1000, None);
-        (await listOld.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
+        (await listOld.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
         (await _store.ListPartsAsync("recent", recent, 0, 1000, None)).Parts.Should().ContainSingle();
         UploadEntries().Should().ContainSingle().Which.Should().EndWith(recent);
         _store.Sweep(now - TimeSpan.FromDays(7)).Should().Be(0);
@@ -635,9 +635,9 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
             var outcomes = string.Join(" | ", results.Select(e => e?.ToString() ?? "success"));
             results.Count(e => e is null).Should().Be(1, "exactly one of complete and abort succeeds (round {0}; outcomes: {1})", round, outcomes);
-            results.Single(e => e is not null).Should().BeOfType<StoreException>(
+            results.Single(e => e is not null).Should().BeOfType<ContractException>(
                     "the loser must get a contract error (round {0}; outcomes: {1})", round, outcomes)
-                .Which.Code.Should().BeOneOf(StoreErrorCode.Conflict, StoreErrorCode.NoSuchUpload);
+                .Which.Code.Should().BeOneOf(ErrorCode.Conflict, ErrorCode.NoSuchUpload);
             (await _store.HeadObjectAsync(key, None) is not null).Should().Be(results[0] is null, "the object exists exactly when complete won");
         }
 
@@ -677,9 +677,9 @@ public sealed class FileSystemObjectStoreTests : IDisposable
 
             var outcomes = string.Join(" | ", results.Select(e => e?.ToString() ?? "success"));
             results.Count(e => e is null).Should().Be(1, "exactly one complete succeeds (round {0}; outcomes: {1})", round, outcomes);
-            results.Where(e => e is not null).Should().AllSatisfy(e => e.Should().BeOfType<StoreException>(
+            results.Where(e => e is not null).Should().AllSatisfy(e => e.Should().BeOfType<ContractException>(
                     "a losing complete must get a contract error (round {0}; outcomes: {1})", round, outcomes)
-                .Which.Code.Should().BeOneOf(StoreErrorCode.Conflict, StoreErrorCode.NoSuchUpload));
+                .Which.Code.Should().BeOneOf(ErrorCode.Conflict, ErrorCode.NoSuchUpload));
             (await GetBytesAsync(key)).Should().Equal(data);
         }
 

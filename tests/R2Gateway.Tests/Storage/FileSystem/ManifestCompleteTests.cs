@@ -294,7 +294,7 @@ public sealed class ManifestCompleteTests : IDisposable
         (await GetAsync("k")).Should().Equal(1, 2, 3);
         (await restarted.CompleteMultipartUploadAsync("k", uploadId, [part], None)).Size.Should().Be(10);
         var again = () => restarted.CompleteMultipartUploadAsync("k", uploadId, [part], None);
-        (await again.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.NoSuchUpload);
+        (await again.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.NoSuchUpload);
         (await GetAsync("k")).Should().HaveCount(10);
     }
 
@@ -336,7 +336,7 @@ public sealed class ManifestCompleteTests : IDisposable
         var last = await _store.UploadPartAsync("k", uploadId, 2, new MemoryStream(Random(20)), 20, null, null, None);
 
         var refused = () => _store.CompleteMultipartUploadAsync("k", uploadId, [small, last], None);
-        (await refused.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.EntityTooSmall);
+        (await refused.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.EntityTooSmall);
 
         PartDirectories().Should().Be(0);
         (await _store.ListPartsAsync("k", uploadId, 0, 1000, None)).Parts.Should().HaveCount(2);
@@ -351,7 +351,7 @@ public sealed class ManifestCompleteTests : IDisposable
 
         var act = () => _store.UploadPartAsync("k", uploadId, 1, new MemoryStream(data), 100, MD5.HashData(Random(5)), null, None);
 
-        (await act.Should().ThrowAsync<StoreException>()).Which.Code.Should().Be(StoreErrorCode.BadDigest);
+        (await act.Should().ThrowAsync<ContractException>()).Which.Code.Should().Be(ErrorCode.BadDigest);
         (await _store.ListPartsAsync("k", uploadId, 0, 1000, None)).Parts.Should().BeEmpty();
         (await _store.UploadPartAsync("k", uploadId, 1, new MemoryStream(data), 100, MD5.HashData(data), null, None)).ETag
             .Should().Be(Etags.FromMd5(MD5.HashData(data)));
