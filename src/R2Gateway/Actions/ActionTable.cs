@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using R2Gateway.Hooks;
 using R2Gateway.Http;
 using R2Gateway.Security;

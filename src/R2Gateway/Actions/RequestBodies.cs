@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
 using R2Gateway.Http;
-using R2Gateway.Storage;
 
 namespace R2Gateway.Actions;
 

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
-using R2Gateway.Storage;
 
 namespace R2Gateway.Http;
 
@@ -29,9 +28,9 @@ public static class ContractErrors
             extensions: code is null ? null : new Dictionary<string, object?> { ["code"] = code });
 }
 
-/// <summary>Answers exceptions that escape a handler: store errors with their code, malformed
-/// requests with a 4xx, client disconnects with nothing, and anything else with a 500 that
-/// carries no internals.</summary>
+/// <summary>The Worker API's one place that answers a refusal: a <see cref="ContractException"/> from any
+/// layer with its code, malformed requests with a 4xx, the store's I/O failures with a 503, client
+/// disconnects with nothing, and anything else with a 500 that carries no internals.</summary>
 public sealed partial class ContractExceptionHandler(ILogger<ContractExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
@@ -40,6 +39,17 @@ public sealed partial class ContractExceptionHandler(ILogger<ContractExceptionHa
             || (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested))
         {
             return true; // the client went away; there is no one to answer
+        }
+
+        // The exception handler middleware clears the endpoint; put it back so the metrics, the trace and
+        // the audit line name the action a refused request was for.
+        if (httpContext.Features.Get<IExceptionHandlerFeature>() is { Endpoint: { } endpoint } feature)
+        {
+            httpContext.SetEndpoint(endpoint);
+            if (feature.RouteValues is { } routeValues)
+            {
+                httpContext.Request.RouteValues = routeValues;
+            }
         }
 
         if (exception is BadHttpRequestException { StatusCode: not StatusCodes.Status413PayloadTooLarge } bad)

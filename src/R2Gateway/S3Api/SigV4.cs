@@ -109,7 +109,7 @@ public sealed class SigV4Request
         };
     }
 
-    /// <summary>Checks the time and the signature with <paramref name="secret"/>; throws an S3 error when either is wrong.</summary>
+    /// <summary>Checks the time and the signature with <paramref name="secret"/>; throws a <see cref="ContractException"/> when either is wrong.</summary>
     public S3Signing Verify(HttpContext context, string secret, DateTimeOffset now)
     {
         if (!DateTimeOffset.TryParseExact(AmzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var signedAt))
