@@ -186,7 +186,7 @@ public sealed class RequestValidationTests(FileSystemGateway gateway) : IClassFi
     public async Task Other_methods_are_405_with_Allow()
     {
         using var response = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Patch, "/k?action=get"));
-        await response.ShouldBeProblemAsync(HttpStatusCode.MethodNotAllowed);
+        await response.ShouldBeProblemAsync(HttpStatusCode.MethodNotAllowed, "MethodNotAllowed");
         response.Content.Headers.Allow.Should().Contain(["GET", "HEAD", "PUT", "POST", "DELETE"]);
     }
 
