@@ -3,7 +3,9 @@ using R2Gateway.Commands;
 using R2Gateway.Security;
 
 var (command, hostArgs) = GatewayCommands.Split(args);
-var app = GatewayApp.CreateBuilder(hostArgs).Build();
+// A command's stdout is its output, so its log lines go to stderr.
+var settings = command.Length > 0 ? new Dictionary<string, string?> { [R2Gateway.Http.GatewayLogging.ToStandardErrorKey] = "true" } : null;
+var app = GatewayApp.CreateBuilder(new WebApplicationOptions { Args = hostArgs }, settings).Build();
 if (command.Length > 0)
 {
     return await GatewayCommands.RunAsync(command, app.Services);

@@ -8,6 +8,14 @@ public static class ProcessRunner
     public static async Task<(int ExitCode, string Output)> RunAsync(
         string file, IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
+        var (exitCode, standardOutput, standardError) = await RunSeparatelyAsync(file, args, workingDirectory, environment, timeout);
+        return (exitCode, standardOutput + standardError);
+    }
+
+    /// <summary>The same, with standard output and standard error apart: for a command whose output is parsed.</summary>
+    public static async Task<(int ExitCode, string StandardOutput, string StandardError)> RunSeparatelyAsync(
+        string file, IEnumerable<string> args, string? workingDirectory = null, IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
         var start = new ProcessStartInfo(file)
         {
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
@@ -38,7 +46,7 @@ public static class ProcessRunner
             throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in time.");
         }
 
-        return (process.ExitCode, await stdout + await stderr);
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>The repository's root: where R2Gateway.sln is.</summary>

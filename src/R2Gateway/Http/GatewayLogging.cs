@@ -10,6 +10,10 @@ public static class GatewayLogging
     /// per-request lines off (audit lines stay).</summary>
     public const string RequestLogSource = "Serilog.AspNetCore.RequestLoggingMiddleware";
 
+    /// <summary>True: every log line goes to stderr. Commands set it, so their stdout is their output alone
+    /// (<c>token create --json | jq</c>), whatever a first run of the key ring logs.</summary>
+    public const string ToStandardErrorKey = "Logging:ToStandardError";
+
     /// <summary>Serilog to the console: readable text in Development, one JSON object per line (with the
     /// trace and span ids) otherwise. Lines go through an in-memory queue written by one background thread,
     /// so a request never waits for the console; the queue is drained when the host stops. Levels come
@@ -17,6 +21,7 @@ public static class GatewayLogging
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
         var development = builder.Environment.IsDevelopment();
+        LogEventLevel? toStandardError = builder.Configuration.GetValue<bool>(ToStandardErrorKey) ? LogEventLevel.Verbose : null;
         builder.Logging.ClearProviders();
         // preserveStaticLogger: the logger belongs to this host (tests run several in one process) and is
         // disposed, so flushed, with it.
@@ -34,11 +39,11 @@ public static class GatewayLogging
             {
                 if (development)
                 {
-                    sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+                    sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: toStandardError);
                 }
                 else
                 {
-                    sink.Console(new JsonFormatter(renderMessage: true));
+                    sink.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: toStandardError);
                 }
             }, bufferSize: 10_000, blockWhenFull: true),
             preserveStaticLogger: true);

@@ -125,9 +125,9 @@ public sealed class S3GatewayFixture : IAsyncLifetime, IDisposable
         }
 
         args.AddRange(["--json", $"--Storage:FileSystem:Root={root}"]);
-        var (exit, output) = await ProcessRunner.RunAsync("dotnet", args, root);
-        exit.Should().Be(0, output);
-        var created = JsonNode.Parse(output[output.IndexOf("{\n", StringComparison.Ordinal)..])!.AsObject();
+        var (exit, output, log) = await ProcessRunner.RunSeparatelyAsync("dotnet", args, root);
+        exit.Should().Be(0, output + log);
+        var created = JsonNode.Parse(output)!.AsObject(); // stdout is the JSON alone: log lines (a new key ring's) go to stderr
         var config = created["config"]!.AsObject();
         config["SecretAccessKey"]!.GetValue<string>().Should().StartWith("dp:").And.NotContain(created["secretAccessKey"]!.GetValue<string>());
         settings[$"Auth:Tokens:{index}:Name"] = name;

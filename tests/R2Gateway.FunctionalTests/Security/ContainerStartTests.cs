@@ -122,6 +122,18 @@ public sealed partial class ContainerStartTests : IDisposable
     }
 
     [Fact]
+    public async Task Token_create_json_prints_only_the_json_on_stdout_even_when_it_makes_the_key_ring()
+    {
+        using var root = new TempDir();
+        var (exit, output, log) = await ProcessRunner.RunSeparatelyAsync("dotnet",
+            [AppDll, "token", "create", "--name", "ci", "--prefix", "", "--can", "read", "--json", $"--Storage:FileSystem:Root={root.Path}"],
+            workingDirectory: root.Path);
+        exit.Should().Be(0, output + log);
+        System.Text.Json.Nodes.JsonNode.Parse(output)!["accessKeyId"]!.GetValue<string>().Should().NotBeNullOrEmpty("stdout is one JSON document, fit for jq");
+        log.Should().Contain("Creating key", "the new key ring's log lines went to stderr");
+    }
+
+    [Fact]
     public async Task With_the_flags_token_create_prints_the_documented_run_serves()
     {
         var created = await ProcessRunner.RunAsync("dotnet",
