@@ -136,7 +136,9 @@ public sealed class FileSystemBucketStores : BucketStoresBase
             }
             else if (name.StartsWith(Deleting, StringComparison.Ordinal))
             {
-                var bucket = name[Deleting.Length..name.LastIndexOf('.')];
+                // An earlier version named these ".deleting-<random>", without the bucket: such a one is only removed when empty.
+                var dot = name.LastIndexOf('.');
+                var bucket = dot > Deleting.Length ? name[Deleting.Length..dot] : "";
                 if (FileSystemObjectStore.IsEmptyRoot(dir))
                 {
                     Directory.Delete(dir, recursive: true);

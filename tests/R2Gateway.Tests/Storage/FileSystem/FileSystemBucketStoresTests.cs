@@ -85,6 +85,19 @@ public sealed class FileSystemBucketStoresTests : IDisposable
     }
 
     [Fact]
+    public async Task A_non_empty_bucket_renamed_away_without_its_name_is_kept_not_guessed()
+    {
+        await _buckets.CreateAsync("old", None);
+        await _buckets.Find("old")!.PutObjectAsync("k", new MemoryStream([1]), 1, new PutOptions(ObjectMetadata.None), None);
+        var unnamed = Path.Combine(_root, "buckets", ".deleting-0011223344556677"); // the earlier version's name
+        Directory.Move(Path.Combine(_root, "buckets", "old"), unnamed);
+
+        _buckets.SettleInterrupted().Should().BeEmpty();
+
+        Directory.Exists(unnamed).Should().BeTrue("its data stays for an operator to look at");
+    }
+
+    [Fact]
     public async Task Settling_waits_while_a_create_or_delete_holds_the_lock()
     {
         await _buckets.CreateAsync("busy", None);
