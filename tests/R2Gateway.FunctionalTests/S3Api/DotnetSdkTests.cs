@@ -11,13 +11,7 @@ namespace R2Gateway.FunctionalTests.S3Api;
 /// chunk (STREAMING-AWS4-HMAC-SHA256-PAYLOAD…) over plain http.</summary>
 public sealed class DotnetSdkTests(S3GatewayFixture s3) : IClassFixture<S3GatewayFixture>
 {
-    private AmazonS3Client Client((string AccessKeyId, string Secret) key, string? secret = null) =>
-        new(new BasicAWSCredentials(key.AccessKeyId, secret ?? key.Secret), new AmazonS3Config
-        {
-            ServiceURL = s3.Endpoint,
-            ForcePathStyle = true,
-            AuthenticationRegion = "auto",
-        });
+    private AmazonS3Client Client((string AccessKeyId, string Secret) key, string? secret = null) => s3.SdkClient(key, secret);
 
     [Fact]
     public async Task TransferUtility_uploads_in_parts_with_chunk_signatures_and_downloads()

@@ -16,8 +16,7 @@ public sealed class S3EventsTests
         using var receiver = new WebhookReceiver();
         using var s3 = new S3GatewayFixture { ExtraSettings = EventsTests.Settings(receiver) };
         await s3.InitializeAsync();
-        using var client = new AmazonS3Client(new BasicAWSCredentials(s3.All.AccessKeyId, s3.All.Secret),
-            new AmazonS3Config { ServiceURL = s3.Endpoint, ForcePathStyle = true, AuthenticationRegion = "auto" });
+        using var client = s3.SdkClient(s3.All);
         var data = RandomBytes(4321);
         await client.PutObjectAsync(new PutObjectRequest { BucketName = S3GatewayFixture.Bucket, Key = "ev/source.bin", InputStream = new MemoryStream(data) });
         await client.CopyObjectAsync(new CopyObjectRequest
@@ -46,8 +45,7 @@ public sealed class S3EventsTests
         using var receiver = new WebhookReceiver();
         using var s3 = new S3GatewayFixture { ExtraSettings = EventsTests.Settings(receiver) };
         await s3.InitializeAsync();
-        using var client = new AmazonS3Client(new BasicAWSCredentials(s3.Owner.AccessKeyId, s3.Owner.Secret),
-            new AmazonS3Config { ServiceURL = s3.Endpoint, ForcePathStyle = true, AuthenticationRegion = "auto" });
+        using var client = s3.SdkClient(s3.Owner);
         await client.PutBucketAsync("photos");
         await client.PutObjectAsync(new PutObjectRequest { BucketName = "photos", Key = "ev/in-photos.bin", InputStream = new MemoryStream(RandomBytes(10)) });
         await client.PutObjectAsync(new PutObjectRequest { BucketName = S3GatewayFixture.Bucket, Key = "ev/in-default.bin", InputStream = new MemoryStream(RandomBytes(10)) });

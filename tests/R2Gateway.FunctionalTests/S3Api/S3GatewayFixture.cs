@@ -68,6 +68,11 @@ public sealed class S3GatewayFixture : IAsyncLifetime, IDisposable
         }
     }
 
+    /// <summary>AWSSDK.S3 (.NET) signed with <paramref name="key"/> (or another <paramref name="secret"/>), path-style, region auto.</summary>
+    public Amazon.S3.AmazonS3Client SdkClient((string AccessKeyId, string Secret) key, string? secret = null) =>
+        new(new Amazon.Runtime.BasicAWSCredentials(key.AccessKeyId, secret ?? key.Secret),
+            new Amazon.S3.AmazonS3Config { ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = "auto" });
+
     /// <summary>What the aws CLI, boto3 and rclone read: these credentials, region auto, no user configuration.</summary>
     public Dictionary<string, string> ClientEnvironment((string AccessKeyId, string Secret) key, string? secret = null) => new()
     {

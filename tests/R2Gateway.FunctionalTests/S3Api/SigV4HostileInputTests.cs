@@ -81,8 +81,7 @@ public sealed class SigV4HostileInputTests(S3GatewayFixture s3) : IClassFixture<
 
     private async Task AStillSignedRequestWorksAsync()
     {
-        using var client = new AmazonS3Client(new BasicAWSCredentials(s3.All.AccessKeyId, s3.All.Secret),
-            new AmazonS3Config { ServiceURL = s3.Endpoint, ForcePathStyle = true, AuthenticationRegion = "auto" });
+        using var client = s3.SdkClient(s3.All);
         var key = $"hostile/control/{Guid.NewGuid():N}";
         await client.PutObjectAsync(new() { BucketName = S3GatewayFixture.Bucket, Key = key, ContentBody = "still serving" });
         (await client.GetObjectMetadataAsync(S3GatewayFixture.Bucket, key)).ContentLength.Should().Be(13);
