@@ -114,7 +114,17 @@ public sealed partial class EventOutbox
     /// <summary>The file, locked for this caller, or null when someone else holds it or it is gone.</summary>
     public static FileStream? TryClaim(string path)
     {
-        var held = FileLock.TryAcquire(path, FileMode.Open);
+        FileStream? held;
+        try
+        {
+            held = FileLock.TryAcquire(path, FileMode.Open);
+        }
+        catch (FileNotFoundException)
+        {
+            // Delivered and deleted since the directory was listed (by this process's own delivery, too).
+            return null;
+        }
+
         if (held is not null && !File.Exists(path))
         {
             // Another process delivered and deleted it between our open and our lock.

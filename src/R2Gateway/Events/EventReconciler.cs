@@ -109,6 +109,6 @@ public sealed partial class EventReconciler(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removed unreadable event intent {File}, torn by a crash before its store call")]
     private static partial void LogTornIntent(ILogger logger, string file);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciled intent {EventId} ({Action} {Key}) left by a crash or failed call: event sent = {Sent}")]
-    private static partial void LogReconciled(ILogger logger, string eventId, EventAction action, string key, bool sent);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciled intent {ObjectEventId} ({Action} {Key}) left by a crash or failed call: event sent = {Sent}")]
+    private static partial void LogReconciled(ILogger logger, string objectEventId, EventAction action, string key, bool sent);
 }

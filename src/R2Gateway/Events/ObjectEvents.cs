@@ -108,8 +108,8 @@ public sealed partial class ObjectEvents(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Action} of {Key} failed in a way that may have changed the object; intent {EventId} is left for the reconciler")]
-    private static partial void LogUnsettled(ILogger logger, Exception exception, EventAction action, string key, string eventId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Action} of {Key} failed in a way that may have changed the object; intent {ObjectEventId} is left for the reconciler")]
+    private static partial void LogUnsettled(ILogger logger, Exception exception, EventAction action, string key, string objectEventId);
 }
 
 /// <summary>The bucket name events carry.</summary>

@@ -138,11 +138,11 @@ public sealed partial class WebhookDispatcher(
     private static DateTimeOffset EventTime(string eventId) =>
         DateTimeOffset.ParseExact(eventId[..17], "yyyyMMddHHmmssfff", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Event {EventId} delivered to webhook {Webhook}: {Status} after {LatencyMs:0} ms")]
-    private static partial void LogDelivered(ILogger logger, string eventId, string webhook, int status, double latencyMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event {ObjectEventId} delivered to webhook {Webhook}: {Status} after {LatencyMs:0} ms")]
+    private static partial void LogDelivered(ILogger logger, string objectEventId, string webhook, int status, double latencyMs);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Event {EventId} for webhook {Webhook} moved to the dead-letter list: {Reason}. Replay with 'events replay'.")]
-    private static partial void LogDeadLettered(ILogger logger, string eventId, string webhook, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {ObjectEventId} for webhook {Webhook} moved to the dead-letter list: {Reason}. Replay with 'events replay'.")]
+    private static partial void LogDeadLettered(ILogger logger, string objectEventId, string webhook, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scanning the events outbox failed; retrying")]
     private static partial void LogScanFailed(ILogger logger, Exception exception);

@@ -1,6 +1,6 @@
 using Serilog;
 using Serilog.Events;
-using Serilog.Formatting.Json;
+using Serilog.Formatting.Compact;
 
 namespace R2Gateway.Http;
 
@@ -15,7 +15,8 @@ public static class GatewayLogging
     public const string ToStandardErrorKey = "Logging:ToStandardError";
 
     /// <summary>Serilog to the console: readable text in Development, one JSON object per line (with the
-    /// trace and span ids) otherwise. Lines go through an in-memory queue written by one background thread,
+    /// trace and span ids) otherwise. Lines go through an in-memory queue written by one background thread
+    /// (in Production through one buffer, <see cref="BufferedConsoleSink"/>),
     /// so a request never waits for the console; the queue is drained when the host stops. Levels come
     /// from the <c>Serilog</c> configuration section; sinks registered as services (tests) are added.</summary>
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
@@ -23,6 +24,7 @@ public static class GatewayLogging
         var development = builder.Environment.IsDevelopment();
         LogEventLevel? toStandardError = builder.Configuration.GetValue<bool>(ToStandardErrorKey) ? LogEventLevel.Verbose : null;
         builder.Logging.ClearProviders();
+        var json = development ? null : new BufferedConsoleSink(new RenderedCompactJsonFormatter(), toStandardError is not null);
         // preserveStaticLogger: the logger belongs to this host (tests run several in one process) and is
         // disposed, so flushed, with it.
         builder.Services.AddSerilog((services, config) => config
@@ -43,9 +45,9 @@ public static class GatewayLogging
                 }
                 else
                 {
-                    sink.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: toStandardError);
+                    sink.Sink(json!);
                 }
-            }, bufferSize: 10_000, blockWhenFull: true),
+            }, bufferSize: 10_000, blockWhenFull: true, monitor: json),
             preserveStaticLogger: true);
         return builder;
     }

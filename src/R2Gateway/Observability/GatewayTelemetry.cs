@@ -17,6 +17,9 @@ public static class GatewayTelemetry
 {
     public const string MetricsPath = "/metrics";
 
+    private static readonly string[] AspNetCoreMeters =
+        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics"];
+
     /// <summary>Call after <c>AddObjectStore</c>: the store it registered is wrapped in <see cref="InstrumentedObjectStore"/>.</summary>
     public static WebApplicationBuilder AddGatewayTelemetry(this WebApplicationBuilder builder)
     {
@@ -40,8 +43,12 @@ public static class GatewayTelemetry
             .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "r2gateway"))
             .WithMetrics(metrics =>
             {
-                metrics.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddRuntimeInstrumentation()
-                    .AddMeter(GatewayMetrics.Name, Events.EventMetrics.MeterName, "Microsoft.AspNetCore.RateLimiting")
+                // ASP.NET Core's meters by name rather than AddAspNetCoreInstrumentation, which also listens to
+                // routing, authentication, authorization, rate limiting and the memory pool: per-request (per
+                // buffer, for the pool) measurements that cost several % of a 4 KiB GET and say nothing that
+                // http.server.* and r2gw.* (refusals by reason) do not (benchmarks.md, "Observability cost").
+                metrics.AddMeter(AspNetCoreMeters).AddHttpClientInstrumentation().AddRuntimeInstrumentation()
+                    .AddMeter(GatewayMetrics.Name, Events.EventMetrics.MeterName)
                     .AddPrometheusExporter();
                 // Meters made by another host's IMeterFactory in the same process (tests run several hosts)
                 // share their names with this host's: only this host's are reported.

@@ -74,7 +74,8 @@ public sealed class InstrumentedObjectStore(IObjectStore inner, string store, Ga
 
     private async Task<T> RunAsync<T>(string operation, string? key, Func<Task<T>> call)
     {
-        using var activity = GatewayMetrics.Source.StartActivity("store " + operation);
+        // HasListeners first: the span's name is a new string, not worth making for no one.
+        using var activity = GatewayMetrics.Source.HasListeners() ? GatewayMetrics.Source.StartActivity("store " + operation) : null;
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("r2gw.store", store);
