@@ -478,10 +478,10 @@ multipart() {
   for i in $(seq 1 "$n"); do
     jq -e '.etag | strings' "$parts_dir/$i.json" >/dev/null 2>&1 || die "part $i of $key failed: $(cat "$parts_dir/$i.json")"
   done
-  t1=$(now)
-
   local body
   body="$(for i in $(seq 1 "$n"); do cat "$parts_dir/$i.json"; done | jq -s '{parts: [.[] | {partNumber, etag}]}')"
+  t1=$(now)   # after the client built its body (jq), so the complete's row is the request alone
+
   local complete
   complete="$(curl -sS --fail-with-body --max-time "$CURL_MAX" -X POST -H 'Content-Type: application/json' \
     --data-binary "$body" "$BASE/$key?action=mpu-complete&uploadId=$id")" || die "mpu-complete: $complete"
