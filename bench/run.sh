@@ -480,12 +480,15 @@ multipart() {
   done
   local body
   body="$(for i in $(seq 1 "$n"); do cat "$parts_dir/$i.json"; done | jq -s '{parts: [.[] | {partNumber, etag}]}')"
-  t1=$(now)   # after the client built its body (jq), so the complete's row is the request alone
+  t1=$(now)
 
-  local complete
+  # The complete's own row is curl's time_total: the request alone, not the client's jq or process start.
+  local complete complete_secs
   complete="$(curl -sS --fail-with-body --max-time "$CURL_MAX" -X POST -H 'Content-Type: application/json' \
-    --data-binary "$body" "$BASE/$key?action=mpu-complete&uploadId=$id")" || die "mpu-complete: $complete"
+    -w '\n%{time_total}' --data-binary "$body" "$BASE/$key?action=mpu-complete&uploadId=$id")" || die "mpu-complete: $complete"
   t2=$(now)
+  complete_secs="$(printf "%.3f" "$(tail -n 1 <<<"$complete")")"
+  complete="$(sed '$d' <<<"$complete")"
 
   # Multipart etag: md5 of the concatenated binary part md5s, "-N".
   local expect
@@ -494,8 +497,8 @@ multipart() {
   [[ "$(jq -r .size <<<"$complete")" == "$SIZE" ]] || die "multipart size mismatch: $complete"
 
   row "multipart, ${part_mib} MiB parts, $par in flight, + complete" "$SIZE" "$(secs "$t0" "$t2")" "$(kib_to_mib "$(proc_kib VmHWM)")"
-  op "mpu-complete of ${SIZE_MIB} MiB in $n parts ($par in flight before)" "$(secs "$t1" "$t2")" "$(kib_to_mib "$(proc_kib VmHWM)")"
-  NOTES+=("multipart $par in flight, ${part_mib} MiB parts: $n parts in $(secs "$t0" "$t1") s ($(mibps "$SIZE" "$(secs "$t0" "$t1")") MiB/s), mpu-complete $(secs "$t1" "$t2") s")
+  op "mpu-complete of ${SIZE_MIB} MiB in $n parts ($par in flight before)" "$complete_secs" "$(kib_to_mib "$(proc_kib VmHWM)")"
+  NOTES+=("multipart $par in flight, ${part_mib} MiB parts: $n parts in $(secs "$t0" "$t1") s ($(mibps "$SIZE" "$(secs "$t0" "$t1")") MiB/s), mpu-complete $complete_secs s (curl's time_total; the first complete of a fresh gateway process)")
   stop_gateway
 
   # Correctness of the assembled object: its bytes hash to the file's md5 (not timed).
