@@ -4,5 +4,12 @@ public sealed class TempDir : IDisposable
 {
     public string Path { get; } = Directory.CreateTempSubdirectory("r2gw-test-").FullName;
 
-    public void Dispose() => Directory.Delete(Path, recursive: true);
+    /// <summary>Idempotent: a fixture's Dispose and DisposeAsync may both run.</summary>
+    public void Dispose()
+    {
+        if (Directory.Exists(Path))
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+    }
 }

@@ -21,10 +21,9 @@ public static class GatewayLogging
     /// from the <c>Serilog</c> configuration section; sinks registered as services (tests) are added.</summary>
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
-        var development = builder.Environment.IsDevelopment();
         LogEventLevel? toStandardError = builder.Configuration.GetValue<bool>(ToStandardErrorKey) ? LogEventLevel.Verbose : null;
         builder.Logging.ClearProviders();
-        var json = development ? null : new BufferedConsoleSink(new RenderedCompactJsonFormatter(), toStandardError is not null);
+        var json = builder.Environment.IsDevelopment() ? null : new BufferedConsoleSink(new RenderedCompactJsonFormatter(), toStandardError is not null);
         // preserveStaticLogger: the logger belongs to this host (tests run several in one process) and is
         // disposed, so flushed, with it.
         builder.Services.AddSerilog((services, config) => config
@@ -39,13 +38,13 @@ public static class GatewayLogging
             // blockWhenFull: under a burst beyond 10,000 queued lines requests wait rather than lose audit lines.
             .WriteTo.Async(sink =>
             {
-                if (development)
+                if (json is null)
                 {
                     sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: toStandardError);
                 }
                 else
                 {
-                    sink.Sink(json!);
+                    sink.Sink(json);
                 }
             }, bufferSize: 10_000, blockWhenFull: true, monitor: json),
             preserveStaticLogger: true);

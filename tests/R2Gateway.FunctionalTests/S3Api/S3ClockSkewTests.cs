@@ -1,5 +1,4 @@
 using System.Net;
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,10 +38,7 @@ public sealed class S3ClockSkewTests : IAsyncLifetime, IDisposable
     {
         _gateway?.Dispose();
         _gateway = null;
-        if (Directory.Exists(_root.Path))
-        {
-            _root.Dispose();
-        }
+        _root.Dispose();
     }
 
     [Fact]
@@ -73,12 +69,10 @@ public sealed class S3ClockSkewTests : IAsyncLifetime, IDisposable
         (await client.PutObjectAsync(new PutObjectRequest { BucketName = "r2gateway", Key = key, InputStream = new MemoryStream(Body) })).HttpStatusCode;
 
     // No clock skew correction and no retries: the SDK would otherwise learn the gateway's clock from the refusal and sign again.
-    private AmazonS3Client Client() => new(new BasicAWSCredentials(_key.AccessKeyId, _key.Secret), new AmazonS3Config
-    {
-        ServiceURL = _gateway!.Services.GetRequiredService<S3ApiServer>().Addresses.Single(),
-        ForcePathStyle = true,
-        AuthenticationRegion = "auto",
-        DisableClockSkewCorrection = true,
-        MaxErrorRetry = 0,
-    });
+    private AmazonS3Client Client() => S3GatewayFixture.SdkClient(_gateway!.Services.GetRequiredService<S3ApiServer>().Addresses.Single(), _key,
+        configure: config =>
+        {
+            config.DisableClockSkewCorrection = true;
+            config.MaxErrorRetry = 0;
+        });
 }

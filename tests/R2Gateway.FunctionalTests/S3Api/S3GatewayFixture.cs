@@ -62,16 +62,20 @@ public sealed class S3GatewayFixture : IAsyncLifetime, IDisposable
     {
         _gateway?.Dispose();
         _gateway = null;
-        if (Directory.Exists(_root.Path))
-        {
-            _root.Dispose();
-        }
+        _root.Dispose();
     }
 
     /// <summary>AWSSDK.S3 (.NET) signed with <paramref name="key"/> (or another <paramref name="secret"/>), path-style, region auto.</summary>
-    public Amazon.S3.AmazonS3Client SdkClient((string AccessKeyId, string Secret) key, string? secret = null) =>
-        new(new Amazon.Runtime.BasicAWSCredentials(key.AccessKeyId, secret ?? key.Secret),
-            new Amazon.S3.AmazonS3Config { ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = "auto" });
+    public Amazon.S3.AmazonS3Client SdkClient((string AccessKeyId, string Secret) key, string? secret = null) => SdkClient(Endpoint, key, secret);
+
+    /// <summary>The same against any gateway's S3 endpoint; <paramref name="configure"/> adjusts the SDK's settings.</summary>
+    public static Amazon.S3.AmazonS3Client SdkClient(string endpoint, (string AccessKeyId, string Secret) key, string? secret = null,
+        Action<Amazon.S3.AmazonS3Config>? configure = null)
+    {
+        var config = new Amazon.S3.AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, AuthenticationRegion = "auto" };
+        configure?.Invoke(config);
+        return new(new Amazon.Runtime.BasicAWSCredentials(key.AccessKeyId, secret ?? key.Secret), config);
+    }
 
     /// <summary>What the aws CLI, boto3 and rclone read: these credentials, region auto, no user configuration.</summary>
     public Dictionary<string, string> ClientEnvironment((string AccessKeyId, string Secret) key, string? secret = null) => new()
