@@ -26,9 +26,10 @@ public sealed class GatewayFactory : IDisposable, IAsyncDisposable
     private readonly List<HttpClient> _clients = [];
     private int _disposed;
 
-    private GatewayFactory(WebApplication app, Uri baseAddress)
+    private GatewayFactory(WebApplication app, ServerSignals signals, Uri baseAddress)
     {
         _app = app;
+        Signals = signals;
         BaseAddress = baseAddress;
     }
 
@@ -47,6 +48,7 @@ public sealed class GatewayFactory : IDisposable, IAsyncDisposable
         }, all);
         services?.Invoke(builder.Services);
         var app = builder.Build();
+        var signals = new ServerSignals(app.Services); // before the first request, so its counts are exact
         try
         {
             // As Program.cs does, so a test's settings are held to the same rules as an operator's.
@@ -61,13 +63,14 @@ public sealed class GatewayFactory : IDisposable, IAsyncDisposable
         }
         catch
         {
+            signals.Dispose();
             Task.Run(async () => await app.DisposeAsync()).GetAwaiter().GetResult();
             throw;
         }
 
         // The port Kestrel chose for port 0.
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        return new GatewayFactory(app, new Uri(address));
+        return new GatewayFactory(app, signals, new Uri(address));
     }
 
     /// <summary>Where the Worker API listens, e.g. http://127.0.0.1:40123/.</summary>
@@ -76,6 +79,9 @@ public sealed class GatewayFactory : IDisposable, IAsyncDisposable
     /// <summary>The gateway's services (its store, options, meters; the S3 endpoint's addresses in
     /// <see cref="S3Api.S3ApiServer.Addresses"/>).</summary>
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>Requests in flight and leases held, counted from the gateway's first request.</summary>
+    public ServerSignals Signals { get; }
 
     /// <summary>A client of <see cref="BaseAddress"/>, disposed with the gateway.</summary>
     public HttpClient CreateClient()
@@ -105,6 +111,7 @@ public sealed class GatewayFactory : IDisposable, IAsyncDisposable
 
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Signals.Dispose();
     }
 }
 
@@ -118,8 +125,11 @@ public interface IGatewayFixture
     /// <summary>A client for URLs the gateway hands out (presigned URLs may point at the bucket).</summary>
     HttpClient UrlClient { get; }
 
-    /// <summary>The gateway's services, e.g. for <see cref="ServerSignals"/>.</summary>
+    /// <summary>The gateway's services (its store, options, meters).</summary>
     IServiceProvider Services { get; }
+
+    /// <summary>What the gateway is handling right now.</summary>
+    ServerSignals Signals { get; }
 }
 
 /// <summary>A gateway on the embedded filesystem store, rooted in a fresh temp directory.</summary>
@@ -163,6 +173,8 @@ public sealed class FileSystemGateway : IGatewayFixture, IDisposable
     public Uri BaseAddress => _factory.BaseAddress;
 
     public IServiceProvider Services => _factory.Services;
+
+    public ServerSignals Signals => _factory.Signals;
 
     public HttpClient UrlClient { get; } = new();
 

@@ -204,6 +204,8 @@ public sealed class S3Gateway : IGatewayFixture, IDisposable
 
     public IServiceProvider Services => _factory.Services;
 
+    public ServerSignals Signals => _factory.Signals;
+
     public HttpClient UrlClient => field ??= Server.TrustingHttpClient();
 
     public void Dispose()

@@ -1,29 +1,50 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace R2Gateway.Testing;
 
 /// <summary>What a gateway hosted in the test process is doing right now, read from the framework's
 /// own meters of that host (its IMeterFactory, so other gateways in the process do not count):
-/// requests being handled and rate-limiter leases held. Create it before the requests it should see.</summary>
+/// requests being handled and rate-limiter leases held.
+/// <para>These meters record deltas (+1 at a request's start, −1 at its end), so a listener is exact only
+/// if it saw every request from the host's first: one that starts later can see the −1 of a request
+/// that a previous test's client already had its answer to, and count ours as none. Hence one per host,
+/// made by <see cref="GatewayFactory"/> before it starts.</para></summary>
 public sealed class ServerSignals : IDisposable
 {
-    private readonly MetricCollector<long> _activeRequests;
-    private readonly MetricCollector<long> _leases;
+    private readonly MeterListener _listener = new();
+    private long _activeRequests;
+    private long _leases;
 
-    public ServerSignals(IServiceProvider services)
+    internal ServerSignals(IServiceProvider services)
     {
         var meters = services.GetRequiredService<IMeterFactory>();
-        _activeRequests = new(meters, "Microsoft.AspNetCore.Hosting", "http.server.active_requests");
-        _leases = new(meters, "Microsoft.AspNetCore.RateLimiting", "aspnetcore.rate_limiting.active_request_leases");
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (ReferenceEquals(instrument.Meter.Scope, meters) && Counter(instrument) is not null)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, delta, _, _) =>
+        {
+            if (Counter(instrument) == nameof(ActiveRequests))
+            {
+                Interlocked.Add(ref _activeRequests, delta);
+            }
+            else
+            {
+                Interlocked.Add(ref _leases, delta);
+            }
+        });
+        _listener.Start();
     }
 
     /// <summary>Requests the server is handling (from the start of the pipeline to the end of the response).</summary>
-    public long ActiveRequests => _activeRequests.GetMeasurementSnapshot().Sum(m => m.Value);
+    public long ActiveRequests => Interlocked.Read(ref _activeRequests);
 
     /// <summary>Requests holding a rate-limiter lease (e.g. an upload slot of a concurrency limit).</summary>
-    public long LeasesHeld => _leases.GetMeasurementSnapshot().Sum(m => m.Value);
+    public long LeasesHeld => Interlocked.Read(ref _leases);
 
     public Task UntilActiveRequests(Func<long, bool> done, string because) =>
         Eventually.Until(() => ActiveRequests, done, because: because);
@@ -31,9 +52,12 @@ public sealed class ServerSignals : IDisposable
     public Task UntilLeasesHeld(Func<long, bool> done, string because) =>
         Eventually.Until(() => LeasesHeld, done, because: because);
 
-    public void Dispose()
+    public void Dispose() => _listener.Dispose();
+
+    private static string? Counter(Instrument instrument) => (instrument.Meter.Name, instrument.Name) switch
     {
-        _activeRequests.Dispose();
-        _leases.Dispose();
-    }
+        ("Microsoft.AspNetCore.Hosting", "http.server.active_requests") => nameof(ActiveRequests),
+        ("Microsoft.AspNetCore.RateLimiting", "aspnetcore.rate_limiting.active_request_leases") => nameof(LeasesHeld),
+        _ => null,
+    };
 }

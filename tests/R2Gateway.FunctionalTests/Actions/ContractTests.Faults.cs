@@ -15,7 +15,7 @@ public abstract partial class ContractTests
     /// connection, and waits until the server has finished with it.</summary>
     private async Task DropMidRequestAsync(string url, int declaredLength, int sentLength)
     {
-        using var server = new ServerSignals(gateway.Services);
+        var server = gateway.Signals;
         using (var request = await PartialRequest.StartAsync(Http, "PUT", url, declaredLength, sentLength))
         {
             await server.UntilActiveRequests(n => n >= 1, "the server is reading the body");

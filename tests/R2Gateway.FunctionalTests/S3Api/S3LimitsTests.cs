@@ -59,7 +59,7 @@ public sealed class S3LimitsTests
         (await new GatewayApi(s3.Gateway.Client).GetAsync("warm-up")).StatusCode.Should().Be(HttpStatusCode.NotFound);
 
         // A Worker API put that has sent 10 bytes of 8 MiB holds the token's one upload slot.
-        using var server = new ServerSignals(s3.Gateway.Services);
+        var server = s3.Gateway.Signals;
         var address = s3.Gateway.Client.BaseAddress!;
         var slow = new TcpClient();
         await slow.ConnectAsync(address.Host, address.Port);

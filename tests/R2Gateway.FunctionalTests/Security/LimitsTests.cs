@@ -54,7 +54,7 @@ public sealed class LimitsTests : IDisposable
     {
         var gateway = StartGateway(new() { ["Limits:ConcurrentUploadsPerToken"] = "1" });
         var api = new GatewayApi(gateway.Client);
-        using var server = new ServerSignals(gateway.Services);
+        var server = gateway.Signals;
         var slow = await StartSlowPutAsync(api.Http, Url("slow", "put"));
         await server.UntilLeasesHeld(n => n == 1, "the slow put holds the one upload slot");
 
