@@ -41,6 +41,7 @@ public static class GatewayApp
         builder.Services.AddGatewayCors(builder.Configuration);
         builder.Services.AddGatewayAccessControl();
         builder.Services.AddGatewayLimits(builder.Configuration);
+        builder.Services.AddConnectionBuffers();
         builder.Services.AddOptions<ObjectResponseOptions>().BindConfiguration(ObjectResponseOptions.Section);
         builder.Services.AddUploadPage();
         builder.Services.AddS3Api(builder.Configuration);

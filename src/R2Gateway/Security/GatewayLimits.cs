@@ -41,9 +41,6 @@ public static class GatewayLimits
         {
             k.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
             k.Limits.MinRequestBodyDataRate = new MinDataRate(limits.MinBodyBytesPerSecond, limits.BodyGracePeriod);
-            // Kestrel buffers up to this much of each request ahead of the handler (1 MiB by default):
-            // with hundreds of uploads in flight that, not the data, would be the gateway's memory.
-            k.Limits.MaxRequestBufferSize = 256 * 1024;
         });
         services.AddSingleton<GatewayRateLimiters>();
         services.AddRateLimiter(o =>
