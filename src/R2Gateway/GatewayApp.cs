@@ -23,7 +23,18 @@ public static class GatewayApp
     /// reads the configuration (a host that sets its own in code, such as a test).</param>
     public static WebApplicationBuilder CreateBuilder(WebApplicationOptions options, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
-        var builder = WebApplication.CreateBuilder(options);
+        // Settings are read once (the gateway's options are IOptions, not monitors), so nothing needs
+        // appsettings.json watched; and the watcher is recursive over the content root, so with the store
+        // under it (./data, the default) every write to the store was an inotify event for it: 0.3-0.6
+        // CPU-s more per GiB put. First, so an operator's own --hostBuilder:reloadConfigOnChange wins.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false", .. options.Args ?? []],
+            ApplicationName = options.ApplicationName,
+            ContentRootPath = options.ContentRootPath,
+            EnvironmentName = options.EnvironmentName,
+            WebRootPath = options.WebRootPath,
+        });
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);
