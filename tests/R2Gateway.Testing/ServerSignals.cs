@@ -12,6 +12,7 @@ namespace R2Gateway.Testing;
 /// made by <see cref="GatewayFactory"/> before it starts.</para></summary>
 public sealed class ServerSignals : IDisposable
 {
+    private const string HostingMeter = "Microsoft.AspNetCore.Hosting";
     private readonly MeterListener _listener = new();
     private long _activeRequests;
     private long _leases;
@@ -21,22 +22,16 @@ public sealed class ServerSignals : IDisposable
         var meters = services.GetRequiredService<IMeterFactory>();
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (ReferenceEquals(instrument.Meter.Scope, meters) && Counter(instrument) is not null)
+            if (ReferenceEquals(instrument.Meter.Scope, meters)
+                && (instrument.Meter.Name, instrument.Name) is (HostingMeter, "http.server.active_requests")
+                    or ("Microsoft.AspNetCore.RateLimiting", "aspnetcore.rate_limiting.active_request_leases"))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
+        // Only the two counters above are enabled: the meter tells them apart.
         _listener.SetMeasurementEventCallback<long>((instrument, delta, _, _) =>
-        {
-            if (Counter(instrument) == nameof(ActiveRequests))
-            {
-                Interlocked.Add(ref _activeRequests, delta);
-            }
-            else
-            {
-                Interlocked.Add(ref _leases, delta);
-            }
-        });
+            Interlocked.Add(ref instrument.Meter.Name == HostingMeter ? ref _activeRequests : ref _leases, delta));
         _listener.Start();
     }
 
@@ -53,11 +48,4 @@ public sealed class ServerSignals : IDisposable
         Eventually.Until(() => LeasesHeld, done, because: because);
 
     public void Dispose() => _listener.Dispose();
-
-    private static string? Counter(Instrument instrument) => (instrument.Meter.Name, instrument.Name) switch
-    {
-        ("Microsoft.AspNetCore.Hosting", "http.server.active_requests") => nameof(ActiveRequests),
-        ("Microsoft.AspNetCore.RateLimiting", "aspnetcore.rate_limiting.active_request_leases") => nameof(LeasesHeld),
-        _ => null,
-    };
 }
