@@ -13,7 +13,7 @@ namespace R2Gateway.Storage.FileSystem;
 /// </summary>
 internal static class BlobFile
 {
-    private const int CopyBufferSize = 256 * 1024; // per upload in flight: 200 at once must stay cheap
+    private const int CopyBufferSize = 128 * 1024; // two per upload in flight: 200 at once must stay cheap
     private const int FooterSize = sizeof(int) + 8;
     private const int TailReadSize = 1024;
     // Metadata is at most 8 KiB (ObjectMetadataRules) and a key 1 KiB, but JSON may escape each
@@ -27,19 +27,22 @@ internal static class BlobFile
     /// <summary>Streams <paramref name="source"/> into <paramref name="destination"/>, computing the MD5 and,
     /// when asked, one additional checksum on the way; more than <paramref name="limit"/> bytes is
     /// <see cref="ErrorCode.EntityTooLarge"/>.</summary>
-    /// <remarks>Each buffer is written, MD5-hashed and checksummed at the same time: on a machine with
-    /// two cores the extra hash runs beside MD5 instead of after it.</remarks>
+    /// <remarks>Two buffers in turn: while a pool thread hashes one, this one writes it and receives
+    /// the next. MD5 is serial, so on two cores it runs beside the socket and file copies instead of
+    /// after them; the additional checksum gets a thread of its own.</remarks>
     public static async Task<(long Length, byte[] Md5, byte[]? Checksum)> CopyHashingAsync(
         Stream source, Stream destination, long limit, ChecksumAlgorithm? checksum, CancellationToken cancellationToken)
     {
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         using var extra = checksum is { } algorithm ? Checksums.CreateHasher(algorithm) : null;
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        var current = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        var next = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        Task hashing = Task.CompletedTask;
         try
         {
             long total = 0;
-            int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            var read = await source.ReadAsync(current, cancellationToken);
+            while (read > 0)
             {
                 total += read;
                 if (total > limit)
@@ -47,23 +50,29 @@ internal static class BlobFile
                     throw Error.BodyOverLimit(limit);
                 }
 
-                var chunk = new ArraySegment<byte>(buffer, 0, read);
-                var extraHashing = extra is null ? null : Task.Run(() => extra.Append(chunk), CancellationToken.None); // never abandoned while it reads the pooled buffer
-                md5.AppendData(chunk);
-                if (extraHashing is not null)
-                {
-                    await extraHashing;
-                }
-
+                var chunk = new ArraySegment<byte>(current, 0, read);
+                hashing = Hash(md5, extra, chunk);
                 await destination.WriteAsync(chunk, cancellationToken);
+                read = await source.ReadAsync(next, cancellationToken);
+                await hashing;
+                (current, next) = (next, current);
             }
 
             return (total, md5.GetHashAndReset(), extra?.GetHash());
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // Never hand a buffer back to the pool while the hash still reads it.
+            await hashing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            ArrayPool<byte>.Shared.Return(current);
+            ArrayPool<byte>.Shared.Return(next);
         }
+    }
+
+    private static Task Hash(IncrementalHash md5, ChecksumHasher? extra, ArraySegment<byte> chunk)
+    {
+        var md5Task = Task.Run(() => md5.AppendData(chunk), CancellationToken.None);
+        return extra is null ? md5Task : Task.WhenAll(md5Task, Task.Run(() => extra.Append(chunk), CancellationToken.None));
     }
 
     public static async Task AppendTrailerAsync<T>(FileStream file, T trailer, bool fsync, CancellationToken cancellationToken)

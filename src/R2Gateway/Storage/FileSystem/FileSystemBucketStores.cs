@@ -160,7 +160,7 @@ public sealed class FileSystemBucketStores : BucketStoresBase
     protected override IObjectStore Open(string bucket) => bucket == DefaultBucket ? _default : Raw(bucket);
 
     private FileSystemObjectStore Raw(string bucket) => _raw.GetOrAdd(bucket, name => new FileSystemObjectStore(
-        Options.Create(new FileSystemStoreOptions { Root = Path.Combine(_buckets, name), Fsync = _options.Fsync, SweepInterval = _options.SweepInterval }),
+        Options.Create(new FileSystemStoreOptions { Root = Path.Combine(_buckets, name), Fsync = _options.Fsync, CacheWrites = _options.CacheWrites, SweepInterval = _options.SweepInterval }),
         _storage, _clock, _loggers.CreateLogger<FileSystemObjectStore>()));
 
     /// <summary>Serialises creating and deleting buckets, across processes sharing the root.</summary>

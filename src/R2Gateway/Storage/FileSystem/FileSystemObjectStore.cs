@@ -646,7 +646,8 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         try
         {
             await using var file = CreateTemp(temp);
-            var (size, md5, checksum) = await BlobFile.CopyHashingAsync(body, file, limit, algorithm, cancellationToken);
+            var writeBehind = _options.CacheWrites ? null : new WriteBehindFileStream(file);
+            var (size, md5, checksum) = await BlobFile.CopyHashingAsync(body, writeBehind ?? (Stream)file, limit, algorithm, cancellationToken);
             if (expectedMd5 is not null && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
             {
                 throw Error.Md5Mismatch();
@@ -656,6 +657,11 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             ChecksumRules.Check(expectedChecksum, computed);
             var info = describe(size, Etags.FromMd5(md5), computed);
             await BlobFile.AppendTrailerAsync(file, info, _options.Fsync, cancellationToken);
+            if (_options.Fsync)
+            {
+                writeBehind?.DropFlushed();
+            }
+
             return (info, temp);
         }
         catch

@@ -14,6 +14,12 @@ public sealed class FileSystemStoreOptions
     /// <summary>Flush objects and parts to disk before they become visible, so a power cut cannot tear them.</summary>
     public bool Fsync { get; set; } = true;
 
+    /// <summary>Keep what large uploads write in the page cache. Off by default: a blob over 8 MiB is
+    /// written back as it arrives and leaves the cache, so an upload recycles a few megabytes of cache
+    /// instead of taking fresh memory for every byte (docs/benchmarks.md, "Fresh pages"). On: a GET
+    /// soon after the upload is served from memory rather than from disk.</summary>
+    public bool CacheWrites { get; set; }
+
     /// <summary>How often the sweeper looks for expired uploads and abandoned temp files.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromHours(1);
