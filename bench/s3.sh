@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The S3 endpoint against the Worker API: the same file uploaded with `aws s3 cp` to the gateway's S3
-# endpoint and with curl to the Worker API (one put, and r2gw-style multipart is bench/run.sh's job),
-# interleaved A/B/A/B on one gateway build, filesystem store, tokens on (SigV4 verified).
+# endpoint, with curl to the Worker API (one put), and with `r2gw upload` to the Worker API in the aws
+# CLI's shape (8 MiB parts, 10 in flight), interleaved on one gateway build, filesystem store, tokens
+# on (SigV4 verified).
 #
 #   bash bench/s3.sh                       # 1 GiB, 2 rounds
 #   BENCH_SIZE_MIB=256 BENCH_ROUNDS=3 bash bench/s3.sh
 #   bash bench/s3.sh --Storage:FileSystem:Fsync=false   # extra args go to the gateway
 #
 # Environment: BENCH_SIZE_MIB (1024), BENCH_ROUNDS (2), BENCH_TMP (temp dir parent), BENCH_KEEP=1,
-# BENCH_SCENARIOS ("worker-put s3-cp"; also s3-cp-no-crc: the CLI without its default CRC32).
+# BENCH_SCENARIOS ("worker-put worker-r2gw s3-cp"; also s3-cp-no-crc: the CLI without its default CRC32).
 # Each upload gets a fresh gateway (same data root), so its peak RSS (VmHWM) is that upload's alone.
 # The aws CLI runs with its defaults (8 MiB parts, 10 in flight, CRC32 checksums; over plain http it
 # SHA-256-signs every part body, which the gateway verifies).
@@ -24,7 +25,7 @@ done
 
 WORK="$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/r2gw-bench-s3.XXXXXX")"
 DATA="$WORK/data"
-mkdir -p "$DATA" "$WORK/publish"
+mkdir -p "$DATA" "$WORK/publish" "$WORK/cli"
 GW_PID=""
 log() { echo "[bench/s3] $*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
@@ -46,6 +47,9 @@ for f in global.json nuget.config NuGet.Config; do [[ -f "$REPO/$f" ]] && cp "$R
 tar -C "$REPO/src" --exclude=bin --exclude=obj -cf - R2Gateway | tar -C "$WORK/src/src" -xf -
 timeout 600 dotnet publish "$WORK/src/src/R2Gateway" -c Release -o "$WORK/publish" --nologo -v quiet \
   --disable-build-servers -nodeReuse:false >"$WORK/publish.log" 2>&1 || { cat "$WORK/publish.log" >&2; die "dotnet publish failed"; }
+tar -C "$REPO/src" --exclude=bin --exclude=obj -cf - R2Gateway.Cli | tar -C "$WORK/src/src" -xf -
+timeout 600 dotnet publish "$WORK/src/src/R2Gateway.Cli" -c Release -o "$WORK/cli" --nologo -v quiet \
+  --disable-build-servers -nodeReuse:false >"$WORK/publish-cli.log" 2>&1 || { cat "$WORK/publish-cli.log" >&2; die "dotnet publish of r2gw failed"; }
 
 # A token with S3 keys, made as a user makes one.
 CREATED="$(cd "$WORK/publish" && dotnet R2Gateway.dll token create --name bench --prefix "" --can read --can write --can delete --json \
@@ -95,6 +99,9 @@ run() {
     worker-put)
       /usr/bin/time -f "%U %S" -o "$WORK/client-cpu" \
         curl -fsS --max-time 900 -o /dev/null -H "Authorization: Bearer $TOKEN" -T "$FILE" "$BASE/bench/worker.bin?action=put" ;;
+    worker-r2gw)  # our CLI through the Worker API, in the aws CLI's shape
+      R2GW_ENDPOINT="$BASE" R2GW_TOKEN="$TOKEN" /usr/bin/time -f "%U %S" -o "$WORK/client-cpu" \
+        dotnet "$WORK/cli/r2gw.dll" upload "$FILE" bench/r2gw.bin --part-size 8MiB --concurrency 10 --no-resume >/dev/null ;;
     s3-cp)
       /usr/bin/time -f "%U %S" -o "$WORK/client-cpu" \
         aws --endpoint-url "$S3" s3 cp "$FILE" s3://r2gateway/bench/s3.bin --only-show-errors ;;
@@ -115,7 +122,7 @@ run() {
 RESULTS="$WORK/results.txt"
 for round in $(seq 1 "$ROUNDS"); do
   log "round $round/$ROUNDS (load: $(cut -d' ' -f1-3 /proc/loadavg))"
-  for scenario in ${BENCH_SCENARIOS:-worker-put s3-cp}; do
+  for scenario in ${BENCH_SCENARIOS:-worker-put worker-r2gw s3-cp}; do
     run "$scenario" | tee -a "$RESULTS" >&2
   done
 done
@@ -133,4 +140,9 @@ echo "| scenario | run | seconds | MiB/s | gateway peak RSS MiB | gateway CPU s 
 echo "|---|---|---|---|---|---|---|"
 awk '{ c[$1]++; printf "| %s | %d | %s | %s | %s | %s | %s |\n", $1, c[$1], $2, $3, $4, $5, $6 }' "$RESULTS"
 awk '{ t[$1] += $2; r[$1] = (r[$1] > $4 ? r[$1] : $4) }
-  END { printf "\nratio (S3 MiB/s ÷ Worker API MiB/s, summed times): %.2f; peak RSS: S3 %s MiB, Worker API %s MiB\n", t["worker-put"] / t["s3-cp"], r["s3-cp"], r["worker-put"] }' "$RESULTS"
+  END {
+    if (t["s3-cp"] == 0) exit
+    printf "\n"
+    if (t["worker-put"] > 0) printf "ratio aws s3 cp ÷ one Worker API put (MiB/s, summed times): %.2f; peak RSS: S3 %s MiB, Worker API put %s MiB\n", t["worker-put"] / t["s3-cp"], r["s3-cp"], r["worker-put"]
+    if (t["worker-r2gw"] > 0) printf "ratio aws s3 cp ÷ r2gw upload, the same multipart shape (MiB/s, summed times): %.2f; peak RSS: S3 %s MiB, r2gw %s MiB\n", t["worker-r2gw"] / t["s3-cp"], r["s3-cp"], r["worker-r2gw"]
+  }' "$RESULTS"
