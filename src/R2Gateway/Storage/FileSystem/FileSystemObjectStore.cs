@@ -168,7 +168,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
             try
             {
-                replaced = Commit(key, temp, objectInfo, _ => { });
+                replaced = await CommitAsync(key, temp, objectInfo, _ => { });
             }
             finally
             {
@@ -245,7 +245,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         try
         {
             using var locked = await FileLock.AcquireAsync(KeyLockPath(key), LockTimeout, cancellationToken);
-            replaced = Commit(key, temp, info, current => CheckPreconditions(current, options));
+            replaced = await CommitAsync(key, temp, info, current => CheckPreconditions(current, options));
         }
         finally
         {
@@ -334,7 +334,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         {
             var path = ObjectPath(key);
             replaced = ReadRecord(path);
-            IndexWrite(() => _index.MarkPending(key));
+            await IndexWriteAsync(_index.MarkPendingAsync(key));
             Retire(replaced);
             try
             {
@@ -345,7 +345,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
                 // never stored
             }
 
-            IndexSettle(() => _index.Set(key, null));
+            await IndexSettleAsync(_index.SetAsync(key, null));
         }
 
         Reclaim(replaced);
@@ -522,18 +522,18 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         var info = ReadInfo(ObjectPath(key));
         if (locked is not null)
         {
-            IndexSettle(() => _index.Set(key, info));
+            IndexSettleAsync(_index.SetAsync(key, info)).GetAwaiter().GetResult();
         }
 
         return info;
     }
 
     /// <summary>An index write before a commit: if it fails, nothing is committed.</summary>
-    private static void IndexWrite(Action write)
+    private static async Task IndexWriteAsync(Task write)
     {
         try
         {
-            write();
+            await write;
         }
         catch (SqliteException e)
         {
@@ -542,11 +542,11 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     }
 
     /// <summary>An index write after a commit: if it fails, the row stays pending and listings check it.</summary>
-    private void IndexSettle(Action write)
+    private async Task IndexSettleAsync(Task write)
     {
         try
         {
-            write();
+            await write;
         }
         catch (SqliteException e)
         {
@@ -673,16 +673,16 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
     /// <summary>Renames a finished temp blob onto the key, after <paramref name="check"/> has seen the
     /// object it replaces. The caller holds the key's lock. Returns the replaced version, to reclaim.</summary>
-    private StoredRecord? Commit(string key, string temp, ObjectInfo info, Action<ObjectInfo?> check)
+    private async Task<StoredRecord?> CommitAsync(string key, string temp, ObjectInfo info, Action<ObjectInfo?> check)
     {
         var target = ObjectPath(key);
         var current = ReadRecord(target);
         check(current?.Info);
-        IndexWrite(() => _index.Stage(key, info));
+        await IndexWriteAsync(_index.StageAsync(key, info));
         Retire(current);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.Move(temp, target, overwrite: true);
-        IndexSettle(() => _index.Settle(key));
+        _index.Settle(key, info, e => LogIndexUnusable(_logger, e));
         return current;
     }
 

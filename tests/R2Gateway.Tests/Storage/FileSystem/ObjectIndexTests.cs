@@ -151,8 +151,8 @@ public sealed class ObjectIndexTests : IDisposable
         var index = new ObjectIndex(_dir.Path);
 
         // Cut short after staging: a new key never renamed into place, and a replacement of "kept" never committed.
-        index.Stage("ghost", kept with { Key = "ghost" });
-        index.Stage("kept", kept with { ETag = "00000000000000000000000000000000" });
+        await index.StageAsync("ghost", kept with { Key = "ghost" });
+        await index.StageAsync("kept", kept with { ETag = "00000000000000000000000000000000" });
 
         var page = await _store.ListObjectsAsync(new ListRequest("", null, null, 1000), None);
 
@@ -200,5 +200,39 @@ public sealed class ObjectIndexTests : IDisposable
 
         page.Objects.Should().ContainSingle().Which.Key.Should().Be("needle");
         page.IsTruncated.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Concurrent_puts_and_deletes_commit_their_own_rows_in_shared_transactions()
+    {
+        var puts = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => PutAsync($"k/{i:D3}", (byte)i, (byte)(i * 7)))));
+        await Task.WhenAll(Enumerable.Range(0, 200).Where(i => i % 3 == 0).Select(i => Task.Run(() => _store.DeleteObjectAsync($"k/{i:D3}", None))));
+
+        var expected = puts.Where((_, i) => i % 3 != 0).ToDictionary(p => p.Key, p => p.ETag);
+        var listed = (await _store.ListObjectsAsync(new ListRequest("k/", null, null, 1000), None)).Objects;
+        listed.ToDictionary(o => o.Key, o => o.ETag).Should().Equal(expected);
+        // Read from a fresh store, whose listing trusts settled rows: each row holds its own object's info.
+        (await NewStore().ListObjectsAsync(new ListRequest("k/", null, null, 1000), None)).Objects
+            .ToDictionary(o => o.Key, o => o.ETag).Should().Equal(expected);
+    }
+
+    [Fact]
+    public async Task A_late_settle_does_not_vouch_for_a_version_staged_after_it()
+    {
+        var first = await PutAsync("k", 1);
+        var index = new ObjectIndex(_dir.Path);
+        var second = first with { ETag = "11111111111111111111111111111111" };
+        var failures = new List<Exception>();
+
+        // Another process staged a second version between this writer's rename and its settle.
+        await index.StageAsync("k", second);
+        index.Settle("k", first, failures.Add);
+        await index.MarkPendingAsync("barrier"); // writes commit in order: the settle has run
+
+        Scalar("SELECT pending FROM objects WHERE key = CAST('k' AS BLOB)").Should().Be(1L);
+        index.Settle("k", second, failures.Add);
+        await index.MarkPendingAsync("barrier");
+        Scalar("SELECT pending FROM objects WHERE key = CAST('k' AS BLOB)").Should().Be(0L);
+        failures.Should().BeEmpty();
     }
 }
