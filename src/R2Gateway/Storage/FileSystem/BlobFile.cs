@@ -13,12 +13,15 @@ namespace R2Gateway.Storage.FileSystem;
 /// </summary>
 internal static class BlobFile
 {
-    // Two buffers per upload in flight. Large ones mean fewer hand-offs to the hashing thread (a 1 GiB
+    // Two or more buffers per upload in flight. Large ones mean fewer hand-offs to the hashing thread (a 1 GiB
     // put: 2.6–3.0 CPU-s instead of 3.3–3.4), but 200 uploads at once must stay cheap, so only as many
     // uploads as there are cores get them: beyond that the cores are busy anyway.
     private const int SmallCopyBuffer = 128 * 1024;
     private const int LargeCopyBuffer = 1024 * 1024;
     private static readonly int LargeCopySlots = Environment.ProcessorCount;
+    // Four large buffers in turn let the socket run up to three buffers ahead of the hash, which evens
+    // out the two sides' stalls (1 GiB put: 1.57-2.09 s against 1.75-2.08 s with two, interleaved).
+    private const int LargeCopyDepth = 4;
     private static int _largeCopiesInUse;
 
     private const int FooterSize = sizeof(int) + 8;
@@ -34,7 +37,7 @@ internal static class BlobFile
     /// <summary>Streams <paramref name="source"/> into <paramref name="destination"/>, computing the MD5 and,
     /// when asked, one additional checksum on the way; more than <paramref name="limit"/> bytes is
     /// <see cref="ErrorCode.EntityTooLarge"/>.</summary>
-    /// <remarks>Two buffers in turn, each filled by several socket reads: while a pool thread hashes
+    /// <remarks>Buffers in turn, each filled by several socket reads: while a pool thread hashes
     /// one, this one writes it and receives the next. MD5 is serial, so on two cores it runs beside the socket and file copies instead of
     /// after them; the additional checksum gets a thread of its own.</remarks>
     public static async Task<(long Length, byte[] Md5, byte[]? Checksum)> CopyHashingAsync(
@@ -49,13 +52,20 @@ internal static class BlobFile
         }
 
         var size = large ? LargeCopyBuffer : SmallCopyBuffer;
-        var current = ArrayPool<byte>.Shared.Rent(size);
-        var next = ArrayPool<byte>.Shared.Rent(size);
-        Task hashing = Task.CompletedTask;
+        var buffers = new byte[large ? LargeCopyDepth : 2][];
+        var hashed = new Task[buffers.Length];
+        for (var b = 0; b < buffers.Length; b++)
+        {
+            buffers[b] = ArrayPool<byte>.Shared.Rent(size);
+            hashed[b] = Task.CompletedTask;
+        }
+
+        var hashing = Task.CompletedTask;
         try
         {
             long total = 0;
-            var read = await source.ReadAtLeastAsync(current.AsMemory(0, size), size, throwOnEndOfStream: false, cancellationToken);
+            var i = 0;
+            var read = await source.ReadAtLeastAsync(buffers[0].AsMemory(0, size), size, throwOnEndOfStream: false, cancellationToken);
             while (read > 0)
             {
                 total += read;
@@ -64,28 +74,36 @@ internal static class BlobFile
                     throw Error.BodyOverLimit(limit);
                 }
 
-                var chunk = new ArraySegment<byte>(current, 0, read);
-                hashing = Hash(md5, extra, chunk);
+                var chunk = new ArraySegment<byte>(buffers[i], 0, read);
+                hashing = hashed[i] = Hash(hashing, md5, extra, chunk);
                 await destination.WriteAsync(chunk, cancellationToken);
-                read = await source.ReadAtLeastAsync(next.AsMemory(0, size), size, throwOnEndOfStream: false, cancellationToken);
-                await hashing;
-                (current, next) = (next, current);
+                i = (i + 1) % buffers.Length;
+                await hashed[i]; // the buffer is free once its hash is done (its write is)
+                read = await source.ReadAtLeastAsync(buffers[i].AsMemory(0, size), size, throwOnEndOfStream: false, cancellationToken);
             }
 
+            await hashing;
             return (total, md5.GetHashAndReset(), extra?.GetHash());
         }
         finally
         {
             // Never hand a buffer back to the pool while the hash still reads it.
             await hashing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            ArrayPool<byte>.Shared.Return(current);
-            ArrayPool<byte>.Shared.Return(next);
+            foreach (var buffer in buffers)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             if (large)
             {
                 Interlocked.Decrement(ref _largeCopiesInUse);
             }
         }
     }
+
+    /// <summary>Hashes <paramref name="chunk"/> on a pool thread after <paramref name="previous"/> (the hashes are serial).</summary>
+    private static Task Hash(Task previous, IncrementalHash md5, ChecksumHasher? extra, ArraySegment<byte> chunk) =>
+        previous.ContinueWith(_ => Hash(md5, extra, chunk), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
 
     private static Task Hash(IncrementalHash md5, ChecksumHasher? extra, ArraySegment<byte> chunk)
     {

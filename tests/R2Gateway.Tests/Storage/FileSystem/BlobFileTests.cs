@@ -239,6 +239,7 @@ public sealed class BlobFileTests : IDisposable
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(3 * 1024 * 1024 + 17)]
+    [InlineData(9 * 1024 * 1024 + 5)] // each buffer of the ring reused more than once
     public async Task CopyHashingAsync_copies_the_bytes_and_returns_their_md5(int length)
     {
         var data = Data(length);
