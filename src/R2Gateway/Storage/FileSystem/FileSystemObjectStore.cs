@@ -51,6 +51,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     private readonly ILogger _logger;
     private readonly Action<Action> _background;
     private readonly Lock _emptying = new();
+    private readonly SemaphoreSlim[] _stripeGates = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private int _emptyQueued;
 
     public FileSystemObjectStore(
@@ -147,7 +148,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         var partsDir = Path.Combine(_parts, uploadId);
         ObjectInfo objectInfo;
         StoredRecord? replaced;
-        using (var locked = await FileLock.AcquireAsync(KeyLockPath(key), LockTimeout, cancellationToken))
+        using (var locked = await LockKeyAsync(key, cancellationToken))
         {
             // Moved first, so no part can be re-uploaded between the check and the commit.
             Directory.Move(dir, partsDir);
@@ -244,7 +245,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         StoredRecord? replaced;
         try
         {
-            using var locked = await FileLock.AcquireAsync(KeyLockPath(key), LockTimeout, cancellationToken);
+            using var locked = await LockKeyAsync(key, cancellationToken);
             replaced = await CommitAsync(key, temp, info, current => CheckPreconditions(current, options));
         }
         finally
@@ -330,7 +331,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     public async Task DeleteObjectAsync(string key, CancellationToken cancellationToken)
     {
         StoredRecord? replaced;
-        using (await FileLock.AcquireAsync(KeyLockPath(key), LockTimeout, cancellationToken))
+        using (await LockKeyAsync(key, cancellationToken))
         {
             var path = ObjectPath(key);
             replaced = ReadRecord(path);
@@ -1056,7 +1057,42 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         return Path.Combine(_objects, hash[..2], hash[2..4], hash);
     }
 
-    private string KeyLockPath(string key) => Path.Combine(_locks, $"{KeyHash(key)[..2]}.lock");
+    private string KeyLockPath(string key) => Path.Combine(_locks, $"{KeyStripe(key)}.lock");
+
+    private static string KeyStripe(string key) => KeyHash(key)[..2];
+
+    /// <summary>The key's lock: its stripe's file lock, which other processes on the root respect. Writers
+    /// in this process first queue on the stripe's semaphore, which wakes the next the moment it is
+    /// released; polling the file lock alone put 64 concurrent 4 KiB puts (two in a stripe a fifth of the
+    /// time) into sleeps of 2 to 50 ms.</summary>
+    private async Task<IDisposable> LockKeyAsync(string key, CancellationToken cancellationToken)
+    {
+        var stripe = KeyStripe(key);
+        var gate = _stripeGates[Convert.ToInt32(stripe, 16)];
+        if (!await gate.WaitAsync(LockTimeout, cancellationToken))
+        {
+            throw Error.Unavailable("The store is busy with another write to this key; try again.");
+        }
+
+        try
+        {
+            return new StripeLock(await FileLock.AcquireAsync(Path.Combine(_locks, $"{stripe}.lock"), LockTimeout, cancellationToken), gate);
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
+    }
+
+    private sealed class StripeLock(FileStream file, SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose()
+        {
+            file.Dispose(); // first, so the next waiter finds the file lock free
+            gate.Release();
+        }
+    }
 
     private static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
