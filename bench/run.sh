@@ -439,22 +439,34 @@ stop_gateway
 remove_object bench/single-sha256
 
 # ---------------------------------------------------------------- multipart
-# upload_part <key> <uploadId> <partNumber> <offset> <length> <outfile>
-# Streams a slice of the file with dd straight into curl: nothing is prepared beforehand.
+# upload_part <key> <uploadId> <partNumber> <slice file> <outfile>
+# Each part is sent from its own file with curl -T, as the single put sends the whole file: the client reads
+# the page cache and nothing else (a dd | curl pipe cost the client a second copy, on the same two cores).
 upload_part() {
-  local key=$1 id=$2 n=$3 off=$4 len=$5 out=$6
-  dd if="$FILE" iflag=skip_bytes,count_bytes skip="$off" count="$len" bs=1M status=none |
-    curl -sS --fail-with-body --max-time "$CURL_MAX" -H 'Expect:' -H "Content-Length: $len" \
-      -H 'Content-Type: application/octet-stream' \
-      -T - "$BASE/$key?action=mpu-uploadpart&uploadId=$id&partNumber=$n" >"$out"
+  local key=$1 id=$2 n=$3 slice=$4 out=$5
+  curl -sS --fail-with-body --max-time "$CURL_MAX" -H 'Expect:' \
+    -H 'Content-Type: application/octet-stream' \
+    -T "$slice" "$BASE/$key?action=mpu-uploadpart&uploadId=$id&partNumber=$n" >"$out"
+}
+
+# warm_multipart: one untimed 8 MiB part into an upload that is then aborted, so the timed upload does
+# not pay for compiling the multipart path (the single-put rows warm up the same way).
+warm_multipart() {
+  local id
+  id="$(curl -sS --fail-with-body --max-time 30 -X POST "$BASE/bench/warm-mpu?action=mpu-create" | jq -r .uploadId)"
+  head -c $((8 * 1024 * 1024)) "$FILE" | curl -sS --fail --max-time 60 -o /dev/null -H 'Expect:' \
+    -T - "$BASE/bench/warm-mpu?action=mpu-uploadpart&uploadId=$id&partNumber=1" || die "warm-up part failed"
+  curl -sS --fail --max-time 30 -o /dev/null -X DELETE "$BASE/bench/warm-mpu?action=mpu-abort&uploadId=$id" || die "warm-up abort failed"
 }
 
 # multipart <parallelism> [part MiB]
 multipart() {
   local par=$1 part_mib=${2:-$PART_MIB}
   local PART=$((part_mib * 1024 * 1024)) key="bench/mpu-$1-$part_mib" id parts_dir="$WORK/parts-$1-$part_mib"
-  mkdir -p "$parts_dir"
+  mkdir -p "$parts_dir" "$parts_dir/slices"
+  split -b "$PART" -d -a 5 "$FILE" "$parts_dir/slices/" # untimed; the slices stay in the page cache like the file
   start_gateway
+  warm_multipart
   local t0 t1 t2
   sync
   t0=$(now)
@@ -473,7 +485,7 @@ multipart() {
       ((${#live[@]} < par)) && break
       wait -n "${live[@]}" || true
     done
-    upload_part "$key" "$id" "$n" "$off" "$len" "$parts_dir/$n.json" &
+    upload_part "$key" "$id" "$n" "$parts_dir/slices/$(printf '%05d' $((n - 1)))" "$parts_dir/$n.json" &
     pids+=($!)
     off=$((off + len))
   done
@@ -512,6 +524,7 @@ multipart() {
   [[ "$got" == "$FILE_MD5" ]] || die "GET $key md5 $got != $FILE_MD5"
   log "multipart x$par ok: etag $expect, GET md5 matches"
   stop_gateway
+  rm -rf "$parts_dir/slices"
   [[ "$key" == bench/mpu-4-$PART_MIB ]] || remove_object "$key" # the last one stays for the get scenario
 }
 
@@ -651,7 +664,7 @@ fi # BENCH_HOT_ONLY
   echo
   echo "- peak RSS = VmHWM of the dotnet process; the gateway is restarted before each scenario (RSS right after startup: ${START_RSS} MiB)."
   echo "- \`sync\` runs (untimed) before each scenario; the test file stays in the page cache throughout."
-  echo "- multipart time = mpu-create + all parts + mpu-complete; parts are streamed from the file with dd | curl."
+  echo "- multipart time = mpu-create + all parts + mpu-complete; each part is sent with curl -T from its slice of the file (split beforehand, untimed), into a gateway warmed with one aborted 8 MiB part."
   if ((${#OPS[@]})); then
     echo
     echo "| operation | seconds | gateway peak RSS (MiB) |"
