@@ -103,7 +103,9 @@ public sealed class EventDeliveryCrashTests : IDisposable
         using var a = FileSystemGateway.OnRoot(_root.Path, settings);
         using var b = FileSystemGateway.OnRoot(_root.Path, settings);
         var apis = new[] { new GatewayApi(a.Client), new GatewayApi(b.Client) };
-        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => apis[i % 2].PutOkAsync($"shared/{i}", RandomBytes(50))));
+        // 16 in flight, 8 per gateway: below Limits:ConcurrentUploadsPerToken (32), which would answer 429 to more.
+        await Parallel.ForEachAsync(Enumerable.Range(0, 100), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (i, _) => await apis[i % 2].PutOkAsync($"shared/{i}", RandomBytes(50)));
 
         await _receiver.WaitForEventsAsync(e => e.Count >= 100, TimeSpan.FromSeconds(30));
         // A duplicate would be sent before the pending file goes: once none is left, none is coming.
