@@ -19,6 +19,9 @@ public sealed class StoreRecorder
 
     public int PartsInFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>The part numbers the store is receiving now (a number twice if it is being sent twice).</summary>
+    public ConcurrentDictionary<int, int> PartNumbersInFlight { get; } = new();
+
     public Func<int, TimeSpan> PartDelay { get; set; } = _ => TimeSpan.Zero;
 
     public IEnumerable<StoreCall> Parts(bool succeeded = true) => Calls.Where(c => c.Operation == "UploadPart" && c.Succeeded == succeeded);
@@ -77,6 +80,7 @@ public sealed class StoreRecorder
             if (part)
             {
                 var now = Interlocked.Increment(ref _recorder._inFlight);
+                _recorder.PartNumbersInFlight.AddOrUpdate(call.PartNumber, 1, (_, n) => n + 1);
                 lock (_recorder)
                 {
                     _recorder.MaxConcurrentParts = Math.Max(_recorder.MaxConcurrentParts, now);
@@ -103,6 +107,7 @@ public sealed class StoreRecorder
                 if (part)
                 {
                     Interlocked.Decrement(ref _recorder._inFlight);
+                    _recorder.PartNumbersInFlight.AddOrUpdate(call.PartNumber, 0, (_, n) => n - 1);
                 }
 
                 _recorder.Calls.Enqueue(call with { Succeeded = succeeded });

@@ -362,6 +362,11 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
             }
             """, null, new() { PollingInterval = 200 });
 
+        // Nothing of parts 1 and 2 may still be arriving (a retry of the browser's own, on a loaded
+        // machine): what the store finishes after the reload is then the resumed upload's alone.
+        await Eventually.Until(() => recorder.PartNumbersInFlight.GetValueOrDefault(1) == 0 && recorder.PartNumbersInFlight.GetValueOrDefault(2) == 0,
+            TimeSpan.FromSeconds(30), "no part 1 or 2 in flight");
+        var partsBeforeReload = recorder.Parts().Count();
         recorder.PartDelay = _ => TimeSpan.Zero;
         await page.Page.ReloadAsync();
         await page.Page.Locator(".uppy-Dashboard").WaitForAsync();
@@ -371,12 +376,12 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
         await page.WaitForCompleteAsync();
 
         (await new GatewayApi(gateway.CreateClient()).GetBytesAsync("resumed-40MiB.bin")).Should().Equal(await File.ReadAllBytesAsync(file));
-        var sent = recorder.Parts().GroupBy(p => p.PartNumber).ToDictionary(g => g.Key, g => g.Count());
-        sent[1].Should().Be(1, "part 1 had finished before the reload");
-        sent[2].Should().Be(1, "part 2 had finished before the reload");
-        sent.Keys.Should().BeEquivalentTo([1, 2, 3, 4, 5]);
-        recorder.Count("ListParts").Should().BeGreaterThan(0, "the resumed upload asked which parts were there");
         recorder.Count("CreateMultipartUpload").Should().Be(1, "the same upload was resumed, not started again");
+        recorder.Count("ListParts").Should().BeGreaterThan(0, "the resumed upload asked which parts were there");
+        var calls = string.Join(", ", recorder.Calls.Select(c => $"{c.Operation} {c.PartNumber} {(c.Succeeded ? "ok" : "failed")}"));
+        recorder.Parts().Skip(partsBeforeReload).Select(p => p.PartNumber).Should()
+            .BeEquivalentTo([3, 4, 5], $"parts 1 and 2 had finished before the reload, and each other part is sent once after it (store calls: {calls})");
+        recorder.Parts().Select(p => p.PartNumber).Distinct().Should().BeEquivalentTo([1, 2, 3, 4, 5]);
     }
 
     [Fact]
