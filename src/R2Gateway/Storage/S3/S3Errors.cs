@@ -1,6 +1,7 @@
 using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
+using Microsoft.AspNetCore.Connections;
 
 namespace R2Gateway.Storage.S3;
 
@@ -23,6 +24,12 @@ internal static class S3Errors
             throw Unreachable(options, e.InnerException);
         }
         catch (HttpRequestException e)
+        {
+            throw Unreachable(options, e);
+        }
+        // A connection to the endpoint that breaks while the request is sent can surface as the socket's
+        // own IOException. Not the client's body failing (those two are Kestrel's), which is no outage.
+        catch (IOException e) when (e is not BadHttpRequestException and not ConnectionResetException && !cancellationToken.IsCancellationRequested)
         {
             throw Unreachable(options, e);
         }
