@@ -31,13 +31,16 @@ internal static class FileLock
 
             if (DateTime.UtcNow > deadline)
             {
-                throw Error.Unavailable("The store is busy with another write to this key; try again.");
+                throw Busy();
             }
 
             await Task.Delay(delay, cancellationToken);
             delay = Math.Min(delay * 2, 50);
         }
     }
+
+    /// <summary>What a writer hears when a lock stays held longer than it may wait.</summary>
+    public static ContractException Busy() => Error.Unavailable("The store is busy with another write to this key; try again.");
 
     /// <summary>The only failure that means contention: flock's EWOULDBLOCK on Unix (the exception
     /// carries the errno), a sharing violation on Windows.</summary>

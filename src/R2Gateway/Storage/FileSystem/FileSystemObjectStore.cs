@@ -481,7 +481,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     {
         foreach (var stripe in Directory.EnumerateDirectories(_objects))
         {
-            using var locked = FileLock.AcquireAsync(Path.Combine(_locks, $"{Path.GetFileName(stripe)}.lock"), LockTimeout, CancellationToken.None).GetAwaiter().GetResult();
+            using var locked = FileLock.AcquireAsync(StripeLockPath(Path.GetFileName(stripe)), LockTimeout, CancellationToken.None).GetAwaiter().GetResult();
             yield return ReadAll(stripe).ToList();
         }
     }
@@ -679,11 +679,12 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         var target = ObjectPath(key);
         var current = ReadRecord(target);
         check(current?.Info);
-        await IndexWriteAsync(_index.StageAsync(key, info));
+        var staging = _index.StageAsync(key, info);
+        await IndexWriteAsync(staging);
         Retire(current);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.Move(temp, target, overwrite: true);
-        _index.Settle(key, info, e => LogIndexUnusable(_logger, e));
+        _index.Settle(key, await staging, e => LogIndexUnusable(_logger, e));
         return current;
     }
 
@@ -1057,7 +1058,9 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         return Path.Combine(_objects, hash[..2], hash[2..4], hash);
     }
 
-    private string KeyLockPath(string key) => Path.Combine(_locks, $"{KeyStripe(key)}.lock");
+    private string KeyLockPath(string key) => StripeLockPath(KeyStripe(key));
+
+    private string StripeLockPath(string stripe) => Path.Combine(_locks, $"{stripe}.lock");
 
     private static string KeyStripe(string key) => KeyHash(key)[..2];
 
@@ -1071,12 +1074,12 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         var gate = _stripeGates[Convert.ToInt32(stripe, 16)];
         if (!await gate.WaitAsync(LockTimeout, cancellationToken))
         {
-            throw Error.Unavailable("The store is busy with another write to this key; try again.");
+            throw FileLock.Busy();
         }
 
         try
         {
-            return new StripeLock(await FileLock.AcquireAsync(Path.Combine(_locks, $"{stripe}.lock"), LockTimeout, cancellationToken), gate);
+            return new StripeLock(await FileLock.AcquireAsync(StripeLockPath(stripe), LockTimeout, cancellationToken), gate);
         }
         catch
         {

@@ -69,20 +69,24 @@ internal sealed class ObjectIndex
         return check.ExecuteScalar() as string == SchemaVersion;
     }
 
-    /// <summary>Before an object is renamed into place: the row with its new info, marked pending.</summary>
-    public Task StageAsync(string key, ObjectInfo info) =>
-        WriteAsync("INSERT INTO objects (key, info, pending) VALUES ($key, $info, 1) ON CONFLICT (key) DO UPDATE SET info = $info, pending = 1",
-            key, BlobFile.SerializeToUtf8Bytes(info));
+    /// <summary>Before an object is renamed into place: the row with its new info, marked pending.
+    /// Returns the info as stored, for <see cref="Settle"/>.</summary>
+    public async Task<byte[]> StageAsync(string key, ObjectInfo info)
+    {
+        var row = BlobFile.SerializeToUtf8Bytes(info);
+        await WriteAsync("INSERT INTO objects (key, info, pending) VALUES ($key, $info, 1) ON CONFLICT (key) DO UPDATE SET info = $info, pending = 1", key, row);
+        return row;
+    }
 
     /// <summary>Before an object file is deleted.</summary>
     public Task MarkPendingAsync(string key) => WriteAsync("UPDATE objects SET pending = 1 WHERE key = $key", key);
 
     /// <summary>After the rename: the row is what the file says. Not waited for: the writer returns while
     /// the row may still be pending, which listings check against the file, as after a crash. Only a row
-    /// that still holds <paramref name="info"/> is settled, so a late settle never vouches for a newer
-    /// version another process has staged since.</summary>
-    public void Settle(string key, ObjectInfo info, Action<Exception> failed) =>
-        WriteAsync("UPDATE objects SET pending = 0 WHERE key = $key AND info = $info", key, BlobFile.SerializeToUtf8Bytes(info))
+    /// that still holds <paramref name="staged"/> (what <see cref="StageAsync"/> stored) is settled, so a
+    /// late settle never vouches for a newer version another process has staged since.</summary>
+    public void Settle(string key, byte[] staged, Action<Exception> failed) =>
+        WriteAsync("UPDATE objects SET pending = 0 WHERE key = $key AND info = $info", key, staged)
             .ContinueWith(t => failed(t.Exception!.InnerException!), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     /// <summary>Makes the row say what the object file says (null: there is none). Called under the key's lock.</summary>

@@ -224,13 +224,15 @@ public sealed class ObjectIndexTests : IDisposable
         var second = first with { ETag = "11111111111111111111111111111111" };
         var failures = new List<Exception>();
 
-        // Another process staged a second version between this writer's rename and its settle.
-        await index.StageAsync("k", second);
-        index.Settle("k", first, failures.Add);
+        // This writer staged the first version; another process staged a second one between this
+        // writer's rename and its settle.
+        var firstRow = await index.StageAsync("k", first);
+        var secondRow = await index.StageAsync("k", second);
+        index.Settle("k", firstRow, failures.Add);
         await index.MarkPendingAsync("barrier"); // writes commit in order: the settle has run
 
         Scalar("SELECT pending FROM objects WHERE key = CAST('k' AS BLOB)").Should().Be(1L);
-        index.Settle("k", second, failures.Add);
+        index.Settle("k", secondRow, failures.Add);
         await index.MarkPendingAsync("barrier");
         Scalar("SELECT pending FROM objects WHERE key = CAST('k' AS BLOB)").Should().Be(0L);
         failures.Should().BeEmpty();
