@@ -427,10 +427,19 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
         await page.Page.WaitForFunctionAsync("() => window.r2gateway.uppy.getFiles()[0].s3Multipart?.uploadId");
 
         await page.Page.Locator("button[title='Pause']").First.ClickAsync();
-        await Eventually.Until(() => recorder.PartsInFlight == 0, TimeSpan.FromSeconds(20), "parts already on the wire finished");
-        var sentWhilePaused = recorder.Calls.Count(c => c.Operation == "UploadPart");
+        // A part the browser sent before the pause can reach the store late on a loaded machine (the
+        // recorder sees it only there): count once nothing has arrived for a second. An upload that
+        // kept sending would never get that quiet, and fail here.
+        int UploadParts() => recorder.Calls.Count(c => c.Operation == "UploadPart");
+        await Eventually.Until(async () =>
+        {
+            var before = UploadParts();
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            return recorder.PartsInFlight == 0 && UploadParts() == before;
+        }, TimeSpan.FromSeconds(20), "parts already on the wire finished");
+        var sentWhilePaused = UploadParts();
         // Proving that nothing is sent takes a window of time: an unpaused upload sends a part at once.
-        await Eventually.StaysTrue(() => recorder.Calls.Count(c => c.Operation == "UploadPart") == sentWhilePaused && recorder.PartsInFlight == 0,
+        await Eventually.StaysTrue(() => UploadParts() == sentWhilePaused && recorder.PartsInFlight == 0,
             TimeSpan.FromSeconds(1.5), "a paused upload sends nothing");
         (await page.Page.EvaluateAsync<bool>("() => window.r2gateway.uppy.getFiles()[0].isPaused")).Should().BeTrue();
         await page.Page.ScreenshotAsync(new() { Path = Browser.Screenshot("upload-page-paused") });
