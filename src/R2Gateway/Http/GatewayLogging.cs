@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -48,6 +49,11 @@ public static class GatewayLogging
                 }
             }, bufferSize: 10_000, blockWhenFull: true, monitor: json),
             preserveStaticLogger: true);
+        // Serilog's factory (registered last, over the framework's), wrapped: see CachingLoggerFactory.
+        var serilogFactory = builder.Services.Last(d => d.ServiceType == typeof(ILoggerFactory));
+        builder.Services.RemoveAll<ILoggerFactory>();
+        builder.Services.AddSingleton<ILoggerFactory>(services =>
+            new CachingLoggerFactory((ILoggerFactory)serilogFactory.ImplementationFactory!(services)));
         return builder;
     }
 

@@ -52,6 +52,8 @@ public class ObjectKeysTests
     [InlineData("tab\there")]
     [InlineData("del\u007f")]
     [InlineData("nel\u0085")]
+    [InlineData("unit separator\u001f")] // the edges of both ranges
+    [InlineData("apc\u009f")]
     public void A_key_with_a_control_character_is_InvalidArgument(string key)
     {
         var act = () => ObjectKeys.Validate(key);
@@ -67,6 +69,7 @@ public class ObjectKeysTests
     [InlineData("photos/2026/a.png")]
     [InlineData("€uro ünïcödé 😀 日本")]
     [InlineData("a+b %20 ?#&=")]
+    [InlineData("space tilde~ nbsp\u00a0")] // just outside the control ranges
     public void Dots_backslashes_slashes_and_unicode_are_legal_in_keys(string key)
     {
         var act = () => ObjectKeys.Validate(key);
