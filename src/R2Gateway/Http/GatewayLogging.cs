@@ -53,7 +53,7 @@ public static class GatewayLogging
         var serilogFactory = builder.Services.Last(d => d.ServiceType == typeof(ILoggerFactory));
         builder.Services.RemoveAll<ILoggerFactory>();
         builder.Services.AddSingleton<ILoggerFactory>(services =>
-            new CachingLoggerFactory((ILoggerFactory)serilogFactory.ImplementationFactory!(services)));
+            new CachingLoggerFactory((ILoggerFactory)(serilogFactory.ImplementationInstance ?? serilogFactory.ImplementationFactory!(services))));
         return builder;
     }
 
