@@ -324,6 +324,9 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
       # of its first put compiling the request path.
       head -c $((64 * 1024 * 1024)) "$FILE" | curl -sS --fail -o /dev/null -H 'Expect:' -H 'Content-Type: application/octet-stream' \
         -T - "$BASE/bench/warm-up?action=put" || die "warm-up put failed"
+      # The JIT recompiles what the warm-up made hot on a background thread, in the second after it;
+      # without a pause that work (0.25-0.45 CPU-s, docs/benchmarks.md) lands inside the timed put.
+      sleep 2
       sync; c0=$(cpu_ticks "$GW_PID"); t0=$(now)
       PUT_JSON="$(curl -sS --fail-with-body --max-time "$CURL_MAX" -H 'Expect:' -H 'Content-Type: application/octet-stream' \
         -T "$FILE" "$BASE/bench/single?action=put")" || die "single put: $PUT_JSON"
@@ -344,7 +347,7 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
   hot "@tus/server 2.4.5 + FileStore, curl POST + PATCH" "$SIZE" "$(med tus)" "$(cpu tus)" - md5sum "$MD5_MED"
   hot "gateway put, Fsync=false (curl -T)" "$SIZE" "$(med gw-false)" "$(cpu gw-false)" "${R[gw-false]}" md5sum "$MD5_MED"
   hot "gateway put, Fsync=true (default)" "$SIZE" "$(med gw-true)" "$(cpu gw-true)" "${R[gw-true]}" md5sum "$MD5_MED"
-  NOTES+=("hot-path puts: $ROUNDS interleaved rounds, median seconds; md5sum's CPU-s is its wall time; nginx CPU = master + workers, tus = the node process, gateway = the dotnet process (utime + stime from /proc/<pid>/stat); nginx and tus run through all rounds, the gateway is restarted per put and warmed with one untimed 64 MiB put")
+  NOTES+=("hot-path puts: $ROUNDS interleaved rounds, median seconds; md5sum's CPU-s is its wall time; nginx CPU = master + workers, tus = the node process, gateway = the dotnet process (utime + stime from /proc/<pid>/stat); nginx and tus run through all rounds, the gateway is restarted per put and warmed with one untimed 64 MiB put and 2 s for the JIT to finish recompiling")
   NOTES+=("put seconds per round — md5sum: ${T[md5]}; nginx: ${T[nginx]}; tus: ${T[tus]}; gateway Fsync=false: ${T[gw-false]}; Fsync=true: ${T[gw-true]}")
   remove_object bench/single
 
@@ -462,6 +465,7 @@ warm_multipart() {
   head -c $((8 * 1024 * 1024)) "$FILE" | curl -sS --fail --max-time 60 -o /dev/null -H 'Expect:' \
     -T - "$BASE/bench/warm-mpu?action=mpu-uploadpart&uploadId=$id&partNumber=1" || die "warm-up part failed"
   curl -sS --fail --max-time 30 -o /dev/null -X DELETE "$BASE/bench/warm-mpu?action=mpu-abort&uploadId=$id" || die "warm-up abort failed"
+  sleep 2 # the JIT's background recompiles, as after the single put's warm-up
 }
 
 # multipart <parallelism> [part MiB]
@@ -669,7 +673,7 @@ fi # BENCH_HOT_ONLY
   echo
   echo "- peak RSS = VmHWM of the dotnet process; the gateway is restarted before each scenario (RSS right after startup: ${START_RSS} MiB)."
   echo "- \`sync\` runs (untimed) before each scenario; the test file stays in the page cache throughout."
-  echo "- multipart time = mpu-create + all parts + mpu-complete; each part is sent with curl -T from its slice of the file (split beforehand, untimed), into a gateway warmed with one aborted 8 MiB part."
+  echo "- multipart time = mpu-create + all parts + mpu-complete; each part is sent with curl -T from its slice of the file (split beforehand, untimed), into a gateway warmed with one aborted 8 MiB part and 2 s for the JIT."
   if ((${#OPS[@]})); then
     echo
     echo "| operation | seconds | gateway peak RSS (MiB) |"
