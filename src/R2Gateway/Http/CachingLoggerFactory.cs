@@ -4,7 +4,7 @@ namespace R2Gateway.Http;
 
 /// <summary>Hands out one logger per category. Serilog's factory builds a new logger, with its own caches,
 /// on every call, and ASP.NET Core creates its authentication handlers per request, each asking for one:
-/// a fifth of a 4 KiB GET's allocations (benchmarks.md, "Where a small GET's CPU goes"). Microsoft's own
+/// a fifth of a 4 KiB GET's allocations (benchmarks.md, "A small GET against the framework's own floor"). Microsoft's own
 /// factory caches the same way; categories are type names, so the cache stays small.</summary>
 internal sealed class CachingLoggerFactory(ILoggerFactory inner) : ILoggerFactory
 {
