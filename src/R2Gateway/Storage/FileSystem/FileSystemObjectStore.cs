@@ -51,7 +51,8 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     private readonly ILogger _logger;
     private readonly Action<Action> _background;
     private readonly Lock _emptying = new();
-    private readonly SemaphoreSlim[] _stripeGates = Enumerable.Range(0, 256).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    // One per lock stripe: a stripe is the first two hex digits of the key's hash (KeyStripe).
+    private readonly SemaphoreSlim[] _stripeGates = Enumerable.Range(0, 16 * 16).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private int _emptyQueued;
 
     public FileSystemObjectStore(
