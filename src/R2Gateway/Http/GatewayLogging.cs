@@ -24,7 +24,7 @@ public static class GatewayLogging
     {
         LogEventLevel? toStandardError = builder.Configuration.GetValue<bool>(ToStandardErrorKey) ? LogEventLevel.Verbose : null;
         builder.Logging.ClearProviders();
-        var json = builder.Environment.IsDevelopment() ? null : new BufferedConsoleSink(new RenderedCompactJsonFormatter(), toStandardError is not null);
+        var json = builder.Environment.IsDevelopment() ? null : new BufferedConsoleSink(new RenderedCompactJsonFormatter(), toStandardError is not null ? Console.OpenStandardError() : Console.OpenStandardOutput());
         // preserveStaticLogger: the logger belongs to this host (tests run several in one process) and is
         // disposed, so flushed, with it.
         builder.Services.AddSerilog((services, config) => config
@@ -47,7 +47,7 @@ public static class GatewayLogging
                 {
                     sink.Sink(json);
                 }
-            }, bufferSize: 10_000, blockWhenFull: true, monitor: json),
+            }, bufferSize: 10_000, blockWhenFull: true),
             preserveStaticLogger: true);
         // Serilog's factory (registered last, over the framework's), wrapped: see CachingLoggerFactory.
         var serilogFactory = builder.Services.Last(d => d.ServiceType == typeof(ILoggerFactory));
@@ -65,17 +65,25 @@ public static class GatewayLogging
         app.UseSerilogRequestLogging(o =>
         {
             o.Logger = app.ApplicationServices.GetRequiredService<Serilog.ILogger>();
-            o.MessageTemplate = "{RequestMethod:l} {Key:l} action={Action:l} -> {Status} in={BytesIn} out={BytesOut} {Elapsed:0.0} ms";
+            o.MessageTemplate = "{RequestMethod:l} {Key:l} action={Action:l} -> {StatusCode} in={BytesIn} out={BytesOut} {Elapsed:0.0} ms";
             o.GetLevel = (context, _, exception) =>
                 exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
-            o.EnrichDiagnosticContext = (diagnostics, context) =>
+            // The line's properties in one array, instead of Serilog's four defaults plus ours through its
+            // diagnostic context (a dictionary per request); StatusCode is 499 when the client went away.
+            o.GetMessageTemplateProperties = (context, path, elapsed, status) =>
             {
                 var action = context.Request.Action() ?? "";
-                diagnostics.Set("Action", action);
-                diagnostics.Set("Key", action.Length > 0 ? RequestAccounting.KeyForLog(context) : context.Request.Path.Value);
-                diagnostics.Set("Status", RequestAccounting.Status(context));
-                diagnostics.Set("BytesIn", RequestAccounting.BytesIn(context));
-                diagnostics.Set("BytesOut", context.Response.ContentLength);
+                return new LogEventProperty[]
+                {
+                    new("RequestMethod", new ScalarValue(context.Request.Method)),
+                    new("RequestPath", new ScalarValue(path)),
+                    new("Key", new ScalarValue(action.Length > 0 ? RequestAccounting.KeyForLog(context) : path)),
+                    new("Action", new ScalarValue(action)),
+                    new("StatusCode", new ScalarValue(context.RequestAborted.IsCancellationRequested ? 499 : status)),
+                    new("BytesIn", new ScalarValue(RequestAccounting.BytesIn(context))),
+                    new("BytesOut", new ScalarValue(context.Response.ContentLength)),
+                    new("Elapsed", new ScalarValue(elapsed)),
+                };
             };
         });
         return app.UseMiddleware<RequestAccounting>();

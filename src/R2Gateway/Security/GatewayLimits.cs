@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using R2Gateway.Http;
 
 namespace R2Gateway.Security;
@@ -48,10 +49,12 @@ public static class GatewayLimits
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = RejectAsync;
         });
-        services.AddOptions<RateLimiterOptions>().Configure<GatewayRateLimiters>((o, shared) =>
+        services.AddOptions<RateLimiterOptions>().Configure<GatewayRateLimiters, IOptions<LimitOptions>>((o, shared, options) =>
         {
-            // health checks and the page are never limited
-            o.GlobalLimiter = shared.Requests.WithTranslatedKey<HttpContext>(c => c.Request.AddressesObject() ? GatewayRateLimiters.Caller(c) : "", leaveOpen: true);
+            // Health checks and the page are never limited; without a request limit nothing is asked per request.
+            o.GlobalLimiter = options.Value.RequestsPerWindow <= 0
+                ? null
+                : shared.Requests.WithTranslatedKey<HttpContext>(c => c.Request.AddressesObject() ? GatewayRateLimiters.Caller(c) : "", leaveOpen: true);
             o.AddPolicy(UploadsPolicy, new SharedUploadsPolicy(shared));
         });
         return services;

@@ -41,7 +41,7 @@ public sealed class RequestLogTests : IDisposable
 
         var put = _logs.Events.Single(e => e.Properties.TryGetValue("Action", out var a) && a.ToString() == "\"put\"" && e.Properties.ContainsKey("Elapsed"));
         put.Properties["Key"].ToString().Should().Be($"\"{key}\"");
-        put.Properties["Status"].ToString().Should().Be("200");
+        put.Properties["StatusCode"].ToString().Should().Be("200");
         put.Properties["BytesIn"].ToString().Should().Be("1234");
         put.Properties["RequestPath"].ToString().Should().NotContain("?");
         put.TraceId.Should().NotBeNull("log lines carry the request's trace id");

@@ -49,10 +49,12 @@ public sealed class LimitsTests : IDisposable
         (await api.Http.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
-    [Fact]
-    public async Task Uploads_beyond_the_concurrency_limit_get_429_until_one_finishes()
+    [Theory]
+    [InlineData("6000")]
+    [InlineData("0")] // no request limit: the rate limiter asks nothing per request, but uploads stay limited
+    public async Task Uploads_beyond_the_concurrency_limit_get_429_until_one_finishes(string requestsPerWindow)
     {
-        var gateway = StartGateway(new() { ["Limits:ConcurrentUploadsPerToken"] = "1" });
+        var gateway = StartGateway(new() { ["Limits:ConcurrentUploadsPerToken"] = "1", ["Limits:RequestsPerWindow"] = requestsPerWindow });
         var api = new GatewayApi(gateway.Client);
         var server = gateway.Signals;
         var slow = await StartSlowPutAsync(api.Http, Url("slow", "put"));

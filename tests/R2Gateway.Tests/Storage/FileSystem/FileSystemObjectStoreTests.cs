@@ -158,6 +158,23 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_read_object_replaced_by_one_of_the_same_size_reads_as_the_new_one()
+    {
+        await PutAsync("same", Bytes(64, 1), new PutOptions(new ObjectMetadata(ContentType: "text/plain")));
+        (await _store.HeadObjectAsync("same", None))!.ETag.Should().Be(Md5Hex(Bytes(64, 1)));
+        (await GetBytesAsync("same")).Should().Equal(Bytes(64, 1));
+
+        await PutAsync("same", Bytes(64, 2), new PutOptions(new ObjectMetadata(ContentType: "text/html")));
+
+        var head = await _store.HeadObjectAsync("same", None);
+        head!.ETag.Should().Be(Md5Hex(Bytes(64, 2)));
+        head.Metadata.ContentType.Should().Be("text/html");
+        await using var stored = await _store.GetObjectAsync("same", None);
+        stored!.Info.ETag.Should().Be(Md5Hex(Bytes(64, 2)));
+        (await ReadAllAsync(stored.Content)).Should().Equal(Bytes(64, 2));
+    }
+
+    [Fact]
     public async Task Delete_removes_the_object_and_deleting_a_missing_key_succeeds()
     {
         await PutAsync("k", [1]);
