@@ -337,11 +337,11 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
     [Fact]
     public async Task A_reload_mid_upload_resumes_without_sending_finished_parts_again()
     {
-        // Uppy 6.0.0's GoldenRetriever in this Chromium now and then restores the state it saved when the
-        // file was added, not the latest (no uploadId: seen on the session-start commit too, 1 run in 8),
-        // and the page then rightly starts over. That is the browser side losing its record, not a resume
-        // failing, so such a run is done again, with a fresh gateway and page; the assertions below hold
-        // for every run in which the browser did keep the uploadId.
+        // Uppy 6.0.0's GoldenRetriever now and then restores a state from before the uploadId (its saved
+        // snapshot flips between the two for a while; the reload below waits that out), and the page then
+        // rightly starts over. That is the browser side losing its record, not a resume failing, so such
+        // a run is done again, with a fresh gateway and page; the assertions below hold for every run in
+        // which the browser did keep the uploadId.
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             if (await ReloadMidUploadAsync())
@@ -358,7 +358,7 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
     {
         var (gateway, _) = StartGateway(out var recorder);
         // Parts 1 and 2 finish at once; the others hang long enough for the reload to cut them off.
-        recorder.PartDelay = n => n <= 2 ? TimeSpan.Zero : TimeSpan.FromSeconds(4);
+        recorder.PartDelay = n => n <= 2 ? TimeSpan.Zero : TimeSpan.FromSeconds(8);
         var file = MakeFile("resumed-40MiB.bin", 40 * MiB);
         var page = await OpenAsync(gateway.BaseAddress.ToString());
         await page.AddFilesAsync(file);
@@ -367,24 +367,28 @@ public sealed class UploadPageTests(Browser browser) : IDisposable
 
         var finishedBeforeReload = recorder.Parts().Select(p => p.PartNumber).ToList();
         finishedBeforeReload.Should().BeEquivalentTo([1, 2]);
-        // GoldenRetriever saves the upload's state (its uploadId) a moment after it changes, in IndexedDB
-        // since Uppy 6 ('uppy-blobs', store 'metadata'); a reload before that starts over, as it would for a person.
-        await page.Page.WaitForFunctionAsync(
-            """
-            async () => {
-              const id = window.r2gateway.uppy.getFiles()[0]?.s3Multipart?.uploadId;
-              if (!id) return false;
-              const db = await new Promise((ok, fail) => { const r = indexedDB.open('uppy-blobs'); r.onsuccess = () => ok(r.result); r.onerror = fail; });
-              const all = await new Promise((ok) => { const r = db.transaction(['metadata']).objectStore('metadata').getAll(); r.onsuccess = () => ok(r.result); });
-              db.close();
-              return JSON.stringify(all).includes(id);
-            }
-            """, null, new() { PollingInterval = 200 });
-
         // Nothing of parts 1 and 2 may still be arriving (a retry of the browser's own, on a loaded
         // machine): what the store finishes after the reload is then the resumed upload's alone.
         await Eventually.Until(() => recorder.PartNumbersInFlight.GetValueOrDefault(1) == 0 && recorder.PartNumbersInFlight.GetValueOrDefault(2) == 0,
             TimeSpan.FromSeconds(30), "no part 1 or 2 in flight");
+
+        // GoldenRetriever saves the upload's state (its uploadId) a moment after it changes, in IndexedDB
+        // since Uppy 6 ('uppy-blobs', store 'metadata'); a reload before that starts over, as it would for a
+        // person. Polled every 100 ms, the saved snapshot at first flips between holding the uploadId and
+        // not (a save of a state from before it), so the reload waits until the snapshot has held it for
+        // a second.
+        await page.Page.WaitForFunctionAsync(
+            """
+            async () => {
+              const id = window.r2gateway.uppy.getFiles()[0]?.s3Multipart?.uploadId;
+              const db = await new Promise((ok, fail) => { const r = indexedDB.open('uppy-blobs'); r.onsuccess = () => ok(r.result); r.onerror = fail; });
+              const all = await new Promise((ok) => { const r = db.transaction(['metadata']).objectStore('metadata').getAll(); r.onsuccess = () => ok(r.result); });
+              db.close();
+              window.savedWithUploadId = id && JSON.stringify(all).includes(id) ? (window.savedWithUploadId ?? 0) + 1 : 0;
+              return window.savedWithUploadId >= 10;
+            }
+            """, null, new() { PollingInterval = 100 });
+
         var partsBeforeReload = recorder.Parts().Count();
         recorder.PartDelay = _ => TimeSpan.Zero;
         await page.Page.ReloadAsync();
