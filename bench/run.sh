@@ -25,7 +25,7 @@
 #   BENCH_HOT_ONLY=1 only the hot-path rows (md5sum, nginx, @tus/server, gateway puts, concurrent parts, wrk)
 #   BENCH_ROUNDS     interleaved rounds of the hot-path puts (default 3; medians are reported)
 #   BENCH_CONCURRENT_PARTS  concurrent 5 MiB parts for the RSS row (default 200)
-#   BENCH_WRK_SECS / BENCH_WRK_ROUNDS  wrk seconds per run (default 5) and interleaved rounds (default 2)
+#   BENCH_WRK_SECS / BENCH_WRK_ROUNDS  wrk seconds per run (default 5) and interleaved rounds (default 4: one run moves ±15 %)
 #   BENCH_WRK_WARMUP seconds of each gateway warm-up run before the wrk rows (default 5; done twice per kind)
 #
 # Hot paths (issue 10), in the same run: md5sum, nginx WebDAV PUT and @tus/server 2.4.5 (bench/anchors/)
@@ -367,7 +367,7 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
   rm -f "$WORK/part5.bin"
 
   # 4 KiB GET / HEAD / PUT with wrk: the gateway (request log on, Fsync=false, no rate limit) against nginx.
-  WRK_SECS="${BENCH_WRK_SECS:-5}"; WRK_ROUNDS="${BENCH_WRK_ROUNDS:-2}"
+  WRK_SECS="${BENCH_WRK_SECS:-5}"; WRK_ROUNDS="${BENCH_WRK_ROUNDS:-4}"
   head -c 4096 "$FILE" >"$ANCHORS/www/small"
   export WRK_BODY="$ANCHORS/www/small"
   start_gateway --Storage:FileSystem:Fsync=false --Limits:RequestsPerWindow=0 --Limits:ConcurrentUploadsPerToken=0
@@ -398,6 +398,9 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
   }
   for round in $(seq 1 "$WRK_ROUNDS"); do
     log "small requests: round $round of $WRK_ROUNDS"
+    # The puts before (the warm-up's, the last round's) leave thousands of small files to write back:
+    # untimed, as before every scenario, so no round measures the kernel's writeback.
+    sync
     WRK+=("$(wrk_run nginx-get "$NGX/small")" "$(wrk_run gw-get "$BASE/bench/small?action=get")")
     WRK+=("$(ab_run nginx-head "$NGX/small")" "$(ab_run gw-head "$BASE/bench/small?action=get")")
     WRK+=("$(wrk_run nginx-put "$NGX/put/small" "$REPO/bench/anchors/put.lua")" "$(wrk_run gw-put "$BASE/bench/small-put?action=put" "$REPO/bench/anchors/put.lua")")
