@@ -89,6 +89,13 @@ const uppy = new Uppy({ id: 'r2gateway', autoProceed: false })
 
 uppy.on('complete', () => refreshList());
 
+// A page being discarded aborts its part requests, and the failures change the upload's state; saved,
+// that state would be what a reload restores (no uploadId: the upload starts over). So GoldenRetriever
+// stops saving once the page goes away; a page kept in the back-forward cache keeps it.
+window.addEventListener('pagehide', (event) => {
+  if (!event.persisted) uppy.getPlugin('GoldenRetriever')?.uninstall();
+});
+
 const formatSize = (n) => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
 
 async function refreshList() {
