@@ -79,7 +79,7 @@ public static class GatewayLogging
                     new("RequestPath", new ScalarValue(path)),
                     new("Key", new ScalarValue(action.Length > 0 ? RequestAccounting.KeyForLog(context) : path)),
                     new("Action", new ScalarValue(action)),
-                    new("StatusCode", new ScalarValue(context.RequestAborted.IsCancellationRequested ? 499 : status)),
+                    new("StatusCode", new ScalarValue(RequestAccounting.Status(context, status))),
                     new("BytesIn", new ScalarValue(RequestAccounting.BytesIn(context))),
                     new("BytesOut", new ScalarValue(context.Response.ContentLength)),
                     new("Elapsed", new ScalarValue(elapsed)),

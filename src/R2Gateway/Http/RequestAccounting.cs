@@ -39,8 +39,11 @@ public sealed partial class RequestAccounting(RequestDelegate next, ILogger<Requ
     public static long BytesIn(HttpContext context) => context.Features.Get<CountingReadStream>()?.BytesRead ?? 0;
 
     /// <summary>The response's status, or 499 when the client went away first.</summary>
-    public static int Status(HttpContext context) =>
-        context.RequestAborted.IsCancellationRequested ? 499 : context.Response.StatusCode;
+    public static int Status(HttpContext context) => Status(context, context.Response.StatusCode);
+
+    /// <summary><paramref name="statusCode"/>, or 499 when the client went away first.</summary>
+    public static int Status(HttpContext context, int statusCode) =>
+        context.RequestAborted.IsCancellationRequested ? 499 : statusCode;
 
     public static string KeyForLog(HttpContext context)
     {

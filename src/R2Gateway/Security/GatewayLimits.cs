@@ -1,7 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
 using R2Gateway.Http;
 
 namespace R2Gateway.Security;
@@ -49,10 +48,10 @@ public static class GatewayLimits
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = RejectAsync;
         });
-        services.AddOptions<RateLimiterOptions>().Configure<GatewayRateLimiters, IOptions<LimitOptions>>((o, shared, options) =>
+        services.AddOptions<RateLimiterOptions>().Configure<GatewayRateLimiters>((o, shared) =>
         {
             // Health checks and the page are never limited; without a request limit nothing is asked per request.
-            o.GlobalLimiter = options.Value.RequestsPerWindow <= 0
+            o.GlobalLimiter = !shared.LimitsRequests
                 ? null
                 : shared.Requests.WithTranslatedKey<HttpContext>(c => c.Request.AddressesObject() ? GatewayRateLimiters.Caller(c) : "", leaveOpen: true);
             o.AddPolicy(UploadsPolicy, new SharedUploadsPolicy(shared));
@@ -101,8 +100,9 @@ public sealed class GatewayRateLimiters : IDisposable
     public GatewayRateLimiters(Microsoft.Extensions.Options.IOptions<LimitOptions> options)
     {
         var limits = options.Value;
+        LimitsRequests = limits.RequestsPerWindow > 0;
         Requests = PartitionedRateLimiter.Create<string, string>(caller =>
-            limits.RequestsPerWindow <= 0 || caller.Length == 0
+            !LimitsRequests || caller.Length == 0
                 ? RateLimitPartition.GetNoLimiter("")
                 : RateLimitPartition.GetFixedWindowLimiter(caller, _ => new FixedWindowRateLimiterOptions
                 {
@@ -119,6 +119,9 @@ public sealed class GatewayRateLimiters : IDisposable
                     QueueLimit = 0,
                 }));
     }
+
+    /// <summary>False when <c>Limits:RequestsPerWindow</c> is 0 or less: no request is limited.</summary>
+    public bool LimitsRequests { get; }
 
     /// <summary>Requests per caller per window; the empty caller is never limited.</summary>
     public PartitionedRateLimiter<string> Requests { get; }
