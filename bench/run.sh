@@ -28,7 +28,7 @@
 #   BENCH_WRK_SECS / BENCH_WRK_ROUNDS  wrk seconds per run (default 5) and interleaved rounds (default 4: one run moves ±15 %)
 #   BENCH_WRK_WARMUP seconds of each gateway warm-up run before the wrk rows (default 5; done twice per kind)
 #
-# Hot paths (issue 10), in the same run: md5sum, nginx WebDAV PUT and @tus/server 2.4.5 (bench/anchors/)
+# Hot paths (issue 10), in the same run: md5sum, the put's work in C (bench/anchors/floor-put.c), nginx WebDAV PUT and @tus/server 2.4.5 (bench/anchors/)
 # as anchors of the 1 GiB put with Fsync=false and true (CPU-s per GiB and peak RSS of each), 200
 # concurrent 5 MiB parts (peak RSS), and wrk 4 KiB GET/HEAD/PUT against nginx. Installs nginx and wrk
 # (apt) and the npm packages (npm ci) when missing.
@@ -61,6 +61,11 @@ if [[ "${BENCH_STORE:-filesystem}" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; t
     # No system nginx may start on :80 while it is installed: policy-rc.d refuses every service start.
     [[ -e /usr/sbin/policy-rc.d ]] || printf '#!/bin/sh\nexit 101\n' | $sudo install -m 755 /dev/stdin /usr/sbin/policy-rc.d
     $sudo apt-get install -y -qq nginx wrk apache2-utils >/dev/null || { $sudo apt-get update -qq && $sudo apt-get install -y -qq nginx wrk apache2-utils >/dev/null; }
+  fi
+  # The C floor of the put (bench/anchors/floor-put.c) links OpenSSL's libcrypto, as .NET's MD5 does.
+  if ! command -v cc >/dev/null || [[ ! -f /usr/include/openssl/evp.h ]]; then
+    sudo=""; [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    $sudo apt-get install -y -qq gcc libc6-dev libssl-dev >/dev/null || { $sudo apt-get update -qq && $sudo apt-get install -y -qq gcc libc6-dev libssl-dev >/dev/null; }
   fi
   command -v node >/dev/null || { echo "bench: node (20.19 or newer) is required for the @tus/server anchor" >&2; exit 2; }
   [[ -d "$(dirname "${BASH_SOURCE[0]}")/anchors/node_modules/@tus/server" ]] ||
@@ -291,6 +296,7 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
     curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/" && curl -s -o /dev/null "http://127.0.0.1:$TUS_PORT/files" && break
     sleep 0.1
   done
+  cc -O2 -pthread -o "$ANCHORS/floor-put" "$REPO/bench/anchors/floor-put.c" -lcrypto || die "could not build bench/anchors/floor-put.c"
   nginx_pids() { echo "$NGINX_PID" $(pgrep -P "$NGINX_PID"); }
   NGX="http://127.0.0.1:$NGINX_PORT"
   TUS="http://127.0.0.1:$TUS_PORT/files"
@@ -300,6 +306,16 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
   for round in $(seq 1 "$ROUNDS"); do
     log "hot paths: round $round of $ROUNDS"
     sync; t0=$(now); md5sum "$FILE" >/dev/null; t1=$(now); add md5 "$(secs "$t0" "$t1")" 0
+
+    # The floor: the gateway's put work (receive, write with its write-behind window, MD5 on a second
+    # thread) in C, one process per put; it prints its port, then its own CPU time when done.
+    sync; exec {floor}< <(exec "$ANCHORS/floor-put" "$ANCHORS/floor.bin" 2>"$ANCHORS/floor.cpu")
+    floor_pid=$!; read -r -u "$floor" floor_port || die "floor-put did not start"
+    t0=$(now); etag="$(curl -sS -H 'Expect:' -T "$FILE" "http://127.0.0.1:$floor_port/floor")"; t1=$(now)
+    wait "$floor_pid" || die "floor-put failed: $(cat "$ANCHORS/floor.cpu")"; exec {floor}<&-
+    [[ "$etag" == "$FILE_MD5" ]] || die "floor-put md5 $etag != md5sum $FILE_MD5"
+    add floor "$(secs "$t0" "$t1")" "$(awk -v hz="$TICK" '{ printf "%.0f", ($1 + $2) * hz }' "$ANCHORS/floor.cpu")"
+    rm -f "$ANCHORS/floor.bin"
 
     sync; c0=$(cpu_ticks $(nginx_pids)); t0=$(now)
     code="$(curl -sS -o /dev/null -w '%{http_code}' -H 'Expect:' -T "$FILE" "$NGX/put/file")"
@@ -343,12 +359,13 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
   cpu() { cpu_per_gib "$(tr ' ' '\n' <<<"${C[$1]}" | grep . | median)" "$SIZE"; }
   MD5_MED="$(med md5)"
   hot "md5sum (the limit)" "$SIZE" "$MD5_MED" "$(cpu_per_gib "$(awk -v s="$MD5_MED" -v hz="$TICK" 'BEGIN { print s * hz }')" "$SIZE")" - md5sum "$MD5_MED"
+  hot "floor: the gateway's put work in C (bench/anchors/floor-put.c), curl -T" "$SIZE" "$(med floor)" "$(cpu floor)" - md5sum "$MD5_MED"
   hot "nginx WebDAV PUT (no hash), curl -T" "$SIZE" "$(med nginx)" "$(cpu nginx)" - md5sum "$MD5_MED"
   hot "@tus/server 2.4.5 + FileStore, curl POST + PATCH" "$SIZE" "$(med tus)" "$(cpu tus)" - md5sum "$MD5_MED"
   hot "gateway put, Fsync=false (curl -T)" "$SIZE" "$(med gw-false)" "$(cpu gw-false)" "${R[gw-false]}" md5sum "$MD5_MED"
   hot "gateway put, Fsync=true (default)" "$SIZE" "$(med gw-true)" "$(cpu gw-true)" "${R[gw-true]}" md5sum "$MD5_MED"
-  NOTES+=("hot-path puts: $ROUNDS interleaved rounds, median seconds; md5sum's CPU-s is its wall time; nginx CPU = master + workers, tus = the node process, gateway = the dotnet process (utime + stime from /proc/<pid>/stat); nginx and tus run through all rounds, the gateway is restarted per put and warmed with one untimed 64 MiB put and 2 s for the JIT to finish recompiling")
-  NOTES+=("put seconds per round — md5sum: ${T[md5]}; nginx: ${T[nginx]}; tus: ${T[tus]}; gateway Fsync=false: ${T[gw-false]}; Fsync=true: ${T[gw-true]}")
+  NOTES+=("hot-path puts: $ROUNDS interleaved rounds, median seconds; md5sum's CPU-s is its wall time; floor = its own getrusage, nginx CPU = master + workers, tus = the node process, gateway = the dotnet process (utime + stime from /proc/<pid>/stat); nginx and tus run through all rounds, the gateway is restarted per put and warmed with one untimed 64 MiB put and 2 s for the JIT to finish recompiling")
+  NOTES+=("put seconds per round — md5sum: ${T[md5]}; floor: ${T[floor]}; nginx: ${T[nginx]}; tus: ${T[tus]}; gateway Fsync=false: ${T[gw-false]}; Fsync=true: ${T[gw-true]}")
   remove_object bench/single
 
   # 200 concurrent 5 MiB parts into one upload (the CrashAndLoadTests shape): peak RSS.
