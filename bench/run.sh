@@ -84,6 +84,20 @@ TUS_PID=""
 STORE="${BENCH_STORE:-filesystem}"
 S3_DIR=""
 
+# warm_up <url>: untimed uploads of the warm-up file (a file, so curl sends a Content-Length as in
+# every timed upload: a piped body is chunked and runs another request-body reader), until the JIT
+# is done. A fresh process compiles its request path in its first uploads (about 0.5 CPU-s), and
+# the JIT recompiles what got hot only after a pause with no new compiles (the tiering delay), then
+# counts calls and recompiles again: after one warm-up and a pause it still compiled ~1,200 methods,
+# 0.33-0.38 CPU-s, inside the timed put; after three with a pause each, 0.03 (docs/benchmarks.md).
+warm_up() {
+  for _ in 1 2 3; do
+    curl -sS --fail --max-time 60 -o /dev/null -H 'Expect:' -H 'Content-Type: application/octet-stream' \
+      -T "$WARM_FILE" "$1" || die "warm-up upload failed"
+    sleep 1
+  done
+}
+
 # start_gateway [extra gateway args]: the S3-API listener is off (its default port is fixed).
 start_gateway() {
   PORT="$(free_port)"
@@ -252,6 +266,9 @@ fi
 t0=$(now)
 FILE_MD5="$(md5sum "$FILE" | cut -d' ' -f1)"
 t1=$(now)
+# The warm-ups' body: a file, so curl sends a Content-Length as in every timed upload.
+WARM_FILE="$WORK/warm.bin"
+head -c $((64 * 1024 * 1024)) "$FILE" >"$WARM_FILE"
 MD5_SECS=$(secs "$t0" "$t1")
 row "md5sum (reference)" "$SIZE" "$MD5_SECS" "-"
 log "md5sum: $FILE_MD5 in ${MD5_SECS}s"
@@ -336,13 +353,8 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
 
     for fs in false true; do
       start_gateway --Storage:FileSystem:Fsync=$fs
-      # Warm, as nginx and tus are from serving every round: a fresh process spends about 0.5 CPU-s
-      # of its first put compiling the request path.
-      head -c $((64 * 1024 * 1024)) "$FILE" | curl -sS --fail -o /dev/null -H 'Expect:' -H 'Content-Type: application/octet-stream' \
-        -T - "$BASE/bench/warm-up?action=put" || die "warm-up put failed"
-      # The JIT recompiles what the warm-up made hot on a background thread, in the second after it;
-      # without a pause that work (0.25-0.45 CPU-s, docs/benchmarks.md) lands inside the timed put.
-      sleep 2
+      # Warm, as nginx and tus are from serving every round.
+      warm_up "$BASE/bench/warm-up?action=put"
       sync; c0=$(cpu_ticks "$GW_PID"); t0=$(now)
       PUT_JSON="$(curl -sS --fail-with-body --max-time "$CURL_MAX" -H 'Expect:' -H 'Content-Type: application/octet-stream' \
         -T "$FILE" "$BASE/bench/single?action=put")" || die "single put: $PUT_JSON"
@@ -364,7 +376,7 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
   hot "@tus/server 2.4.5 + FileStore, curl POST + PATCH" "$SIZE" "$(med tus)" "$(cpu tus)" - md5sum "$MD5_MED"
   hot "gateway put, Fsync=false (curl -T)" "$SIZE" "$(med gw-false)" "$(cpu gw-false)" "${R[gw-false]}" md5sum "$MD5_MED"
   hot "gateway put, Fsync=true (default)" "$SIZE" "$(med gw-true)" "$(cpu gw-true)" "${R[gw-true]}" md5sum "$MD5_MED"
-  NOTES+=("hot-path puts: $ROUNDS interleaved rounds, median seconds; md5sum's CPU-s is its wall time; floor = its own getrusage, nginx CPU = master + workers, tus = the node process, gateway = the dotnet process (utime + stime from /proc/<pid>/stat); nginx and tus run through all rounds, the gateway is restarted per put and warmed with one untimed 64 MiB put and 2 s for the JIT to finish recompiling")
+  NOTES+=("hot-path puts: $ROUNDS interleaved rounds, median seconds; md5sum's CPU-s is its wall time; floor = its own getrusage, nginx CPU = master + workers, tus = the node process, gateway = the dotnet process (utime + stime from /proc/<pid>/stat); nginx and tus run through all rounds, the gateway is restarted per put and warmed with three untimed 64 MiB puts from a file, 1 s apart, until the JIT is done")
   NOTES+=("put seconds per round — md5sum: ${T[md5]}; floor: ${T[floor]}; nginx: ${T[nginx]}; tus: ${T[tus]}; gateway Fsync=false: ${T[gw-false]}; Fsync=true: ${T[gw-true]}")
   remove_object bench/single
 
@@ -477,15 +489,13 @@ upload_part() {
     -T "$slice" "$BASE/$key?action=mpu-uploadpart&uploadId=$id&partNumber=$n" >"$out"
 }
 
-# warm_multipart: one untimed 8 MiB part into an upload that is then aborted, so the timed upload does
-# not pay for compiling the multipart path (the single-put rows warm up the same way).
+# warm_multipart: warm-up parts into an upload that is then aborted, so the timed upload does not
+# pay for compiling the multipart path.
 warm_multipart() {
   local id
   id="$(curl -sS --fail-with-body --max-time 30 -X POST "$BASE/bench/warm-mpu?action=mpu-create" | jq -r .uploadId)"
-  head -c $((8 * 1024 * 1024)) "$FILE" | curl -sS --fail --max-time 60 -o /dev/null -H 'Expect:' \
-    -T - "$BASE/bench/warm-mpu?action=mpu-uploadpart&uploadId=$id&partNumber=1" || die "warm-up part failed"
+  warm_up "$BASE/bench/warm-mpu?action=mpu-uploadpart&uploadId=$id&partNumber=1"
   curl -sS --fail --max-time 30 -o /dev/null -X DELETE "$BASE/bench/warm-mpu?action=mpu-abort&uploadId=$id" || die "warm-up abort failed"
-  sleep 2 # the JIT's background recompiles, as after the single put's warm-up
 }
 
 # multipart <parallelism> [part MiB]
@@ -693,7 +703,7 @@ fi # BENCH_HOT_ONLY
   echo
   echo "- peak RSS = VmHWM of the dotnet process; the gateway is restarted before each scenario (RSS right after startup: ${START_RSS} MiB)."
   echo "- \`sync\` runs (untimed) before each scenario; the test file stays in the page cache throughout."
-  echo "- multipart time = mpu-create + all parts + mpu-complete; each part is sent with curl -T from its slice of the file (split beforehand, untimed), into a gateway warmed with one aborted 8 MiB part and 2 s for the JIT."
+  echo "- multipart time = mpu-create + all parts + mpu-complete; each part is sent with curl -T from its slice of the file (split beforehand, untimed), into a gateway warmed with three 64 MiB parts (from a file, as the timed parts) into an aborted upload, 1 s apart, for the JIT."
   if ((${#OPS[@]})); then
     echo
     echo "| operation | seconds | gateway peak RSS (MiB) |"
