@@ -648,7 +648,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         try
         {
             await using var file = CreateTemp(temp);
-            var writeBehind = _options.CacheWrites ? null : new WriteBehindFileStream(file);
+            var writeBehind = _options.CacheWrites ? null : new WriteBehindFileStream(file, durable: _options.Fsync);
             var (size, md5, checksum) = await BlobFile.CopyHashingAsync(body, writeBehind ?? (Stream)file, limit, algorithm, cancellationToken);
             if (expectedMd5 is not null && !CryptographicOperations.FixedTimeEquals(md5, expectedMd5))
             {
@@ -658,6 +658,11 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             var computed = checksum is null ? null : ObjectChecksum.Of(algorithm!.Value, checksum);
             ChecksumRules.Check(expectedChecksum, computed);
             var info = describe(size, Etags.FromMd5(md5), computed);
+            if (writeBehind is not null)
+            {
+                await writeBehind.FlushesDoneAsync();
+            }
+
             await BlobFile.AppendTrailerAsync(file, info, _options.Fsync, cancellationToken);
             if (_options.Fsync)
             {

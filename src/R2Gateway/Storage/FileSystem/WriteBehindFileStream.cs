@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace R2Gateway.Storage.FileSystem;
 
@@ -11,10 +12,16 @@ namespace R2Gateway.Storage.FileSystem;
 /// CPU-s of kernel time, into recycled ones 0.2.
 /// </summary>
 /// <remarks>sync_file_range(2) and posix_fadvise(2) have no .NET API, hence the P/Invoke. Elsewhere
-/// than Linux this is a plain pass-through.</remarks>
-internal sealed partial class WriteBehindFileStream(FileStream file) : Stream
+/// than Linux this is a plain pass-through.
+/// <para>A <paramref name="durable"/> stream (the store's Fsync) also flushes to disk every
+/// <see cref="DurableFlushEvery"/> bytes on a pool thread, while the upload goes on. Written-back pages
+/// can still sit in a virtual disk's cache, and one fsync at the end flushed that whole gigabyte while
+/// the client waited: 0.19–0.42 s of a 1 GiB put, 0.03 s with the flushes along the way.</para></remarks>
+internal sealed partial class WriteBehindFileStream(FileStream file, bool durable = false, long flushEvery = WriteBehindFileStream.DurableFlushEvery,
+    Action<SafeFileHandle>? flushToDisk = null) : Stream
 {
     public const int Window = 8 * 1024 * 1024;
+    public const long DurableFlushEvery = 64L * 1024 * 1024;
 
     private const uint SyncWaitBefore = 1, SyncWrite = 2, SyncWaitAfter = 4;
     private const int FadviseDontNeed = 4;
@@ -23,6 +30,12 @@ internal sealed partial class WriteBehindFileStream(FileStream file) : Stream
     private long _written;
     private long _queued; // bytes before this offset have had their writeback started
     private long _dropped; // and before this one have left the page cache
+    private long _flushRequested; // a flush to disk has been started for the bytes before this offset
+    private Task _flushing = Task.CompletedTask;
+    private readonly Action<SafeFileHandle> _flushToDisk = flushToDisk ?? RandomAccess.FlushToDisk;
+
+    /// <summary>Flushes to disk started along the way, for the tests.</summary>
+    internal int FlushesStarted { get; private set; }
 
     public override bool CanRead => false;
     public override bool CanSeek => false;
@@ -55,6 +68,11 @@ internal sealed partial class WriteBehindFileStream(FileStream file) : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    /// <summary>Waits for the flush to disk started along the way, if any, and throws its error: Linux
+    /// reports a write-back error to one fsync of a file description only, so the final flush would not
+    /// see it again.</summary>
+    public Task FlushesDoneAsync() => _flushing;
+
     /// <summary>Once the file is flushed to disk, drops the rest of a large blob from the page cache:
     /// its pages are clean, so this costs no I/O, and the next upload reuses them. A small blob stays.</summary>
     public void DropFlushed()
@@ -84,6 +102,24 @@ internal sealed partial class WriteBehindFileStream(FileStream file) : Stream
         }
 
         _queued = end;
+        if (durable && end - _flushRequested >= flushEvery && _flushing.IsCompleted)
+        {
+            _flushing.GetAwaiter().GetResult(); // a failed earlier flush fails the upload now
+            _flushRequested = end;
+            FlushesStarted++;
+            var handle = file.SafeFileHandle;
+            _flushing = Task.Run(() =>
+            {
+                try
+                {
+                    _flushToDisk(handle);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The upload failed and closed its file before this began: nothing to keep.
+                }
+            });
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "sync_file_range")]

@@ -100,6 +100,55 @@ public sealed partial class WriteBehindFileStreamTests : IDisposable
     }
 
     [Theory]
+    [InlineData(true, 3)]
+    [InlineData(false, 0)]
+    public async Task A_durable_stream_flushes_to_disk_every_so_many_bytes_while_it_writes(bool durable, int flushes)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var path = NewPath();
+        var flushed = 0;
+        await using var file = Create(path);
+        var stream = new WriteBehindFileStream(file, durable, flushEvery: 2 * Window, flushToDisk: handle =>
+        {
+            RandomAccess.FlushToDisk(handle);
+            Interlocked.Increment(ref flushed);
+        });
+        for (var window = 0; window < 7; window++)
+        {
+            await WriteInPiecesAsync(stream, Data(Window), 128 * 1024);
+            await stream.FlushesDoneAsync(); // one at a time: a flush still running is not started twice
+        }
+
+        stream.FlushesStarted.Should().Be(flushes, "one flush per two windows queued: at 16, 32 and 48 MiB");
+        flushed.Should().Be(flushes);
+    }
+
+    [Fact]
+    public async Task A_failed_flush_along_the_way_fails_the_upload_before_its_final_flush()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        await using var file = Create(NewPath());
+        var stream = new WriteBehindFileStream(file, durable: true, flushEvery: Window,
+            flushToDisk: _ => throw new IOException("EIO from the disk"));
+        var upload = async () =>
+        {
+            await WriteInPiecesAsync(stream, Data(3 * Window), 128 * 1024); // a later write may see it first
+            await stream.FlushesDoneAsync();
+        };
+
+        // Linux reports a write-back error to one fsync only: swallowed here, the final one would succeed.
+        await upload.Should().ThrowAsync<IOException>().WithMessage("EIO*");
+    }
+
+    [Theory]
     [InlineData(false, false)]
     [InlineData(true, true)]
     public async Task The_store_keeps_a_large_upload_in_the_page_cache_only_with_CacheWrites(bool cacheWrites, bool cached)
