@@ -266,8 +266,7 @@ fi
 t0=$(now)
 FILE_MD5="$(md5sum "$FILE" | cut -d' ' -f1)"
 t1=$(now)
-# The warm-ups' body: a file, so curl sends a Content-Length as in every timed upload.
-WARM_FILE="$WORK/warm.bin"
+WARM_FILE="$WORK/warm.bin" # warm_up's body
 head -c $((64 * 1024 * 1024)) "$FILE" >"$WARM_FILE"
 MD5_SECS=$(secs "$t0" "$t1")
 row "md5sum (reference)" "$SIZE" "$MD5_SECS" "-"
