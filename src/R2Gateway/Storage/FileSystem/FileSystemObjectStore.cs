@@ -219,7 +219,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             var path = Path.Combine(dir, PartFileName(n));
             try
             {
-                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var handle = ReadOnlyFile.Open(path);
                 parts.Add(BlobFile.ReadTrailer<PartInfo>(handle, path).Trailer);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -284,7 +284,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+            handle = ReadOnlyFile.Open(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -771,7 +771,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         var path = Path.Combine(dir, PartFileName(partNumber));
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var handle = ReadOnlyFile.Open(path);
             var (info, length) = BlobFile.ReadTrailer<PartInfo>(handle, path);
             return length == info.Size ? info : null;
         }
@@ -895,7 +895,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     {
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var handle = ReadOnlyFile.Open(path);
             return ReadRecord(handle, path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

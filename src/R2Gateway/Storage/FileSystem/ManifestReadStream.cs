@@ -54,7 +54,7 @@ internal sealed class ManifestReadStream : ObjectReadStream
             _open?.Dispose();
             _open = null;
             var path = Path.Combine(_dir, FileSystemObjectStore.PartFileName(_manifest.Parts[index].PartNumber));
-            _open = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+            _open = ReadOnlyFile.Open(path);
             _openIndex = index;
         }
 
