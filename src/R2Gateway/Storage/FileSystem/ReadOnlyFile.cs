@@ -7,7 +7,7 @@ namespace R2Gateway.Storage.FileSystem;
 /// shared <c>flock</c> taken at open and dropped before close, and checks with <c>fstat</c> that the path is not a
 /// directory: three more system calls on every GET and HEAD. Nothing ever locks an object or part file
 /// exclusively (the store's locks are files of their own), so the shared lock guarded nothing. A 4 KiB HEAD:
-/// 4.6 % more requests per second, six rounds out of six (docs/benchmarks.md, "One open(2) per read").</summary>
+/// 8 % more requests per second, nine pairs of ten (docs/benchmarks.md, "One open(2) per read").</summary>
 internal static class ReadOnlyFile
 {
     public static SafeFileHandle Open(string path)
