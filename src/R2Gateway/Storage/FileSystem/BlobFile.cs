@@ -130,23 +130,41 @@ internal static class BlobFile
     /// <summary>Reads the trailer of an open blob; returns it with the length of the data before it.</summary>
     public static (T Trailer, long DataLength) ReadTrailer<T>(SafeFileHandle handle, string path)
     {
-        var (json, dataLength) = ReadTrailerJson(handle, path);
+        var (json, dataLength, _) = ReadTrailerJson(handle, path);
         return (Deserialize<T>(json, path), dataLength);
     }
 
     /// <summary>The trailer's JSON bytes, for a caller that reads more than one shape from them.</summary>
     /// <remarks>One read of the file's tail usually holds footer and trailer both: complete reads
-    /// thousands of part trailers, so each saved read counts.</remarks>
-    public static (byte[] Json, long DataLength) ReadTrailerJson(SafeFileHandle handle, string path)
+    /// thousands of part trailers, so each saved read counts. With <paramref name="lengthHint"/> (the length
+    /// this path had the last time) the tail is read one byte longer at that guess: exactly the tail's bytes
+    /// back proves the file ends there, and the <c>fstat</c> for its length is saved; anything else, and the
+    /// file is asked.</remarks>
+    public static (byte[] Json, long DataLength, long Length) ReadTrailerJson(SafeFileHandle handle, string path, long? lengthHint = null)
     {
-        var length = RandomAccess.GetLength(handle);
-        Span<byte> tail = stackalloc byte[TailReadSize];
-        tail = tail[..(int)Math.Min(length, TailReadSize)];
-        if (length < FooterSize || RandomAccess.Read(handle, tail, length - tail.Length) != tail.Length)
+        Span<byte> buffer = stackalloc byte[TailReadSize + 1];
+        long length = -1;
+        var tailLength = 0;
+        if (lengthHint is { } hint and >= FooterSize)
         {
-            throw Corrupt(path);
+            tailLength = (int)Math.Min(hint, TailReadSize);
+            if (RandomAccess.Read(handle, buffer[..(tailLength + 1)], hint - tailLength) == tailLength)
+            {
+                length = hint;
+            }
         }
 
+        if (length < 0)
+        {
+            length = RandomAccess.GetLength(handle);
+            tailLength = (int)Math.Min(length, TailReadSize);
+            if (length < FooterSize || RandomAccess.Read(handle, buffer[..tailLength], length - tailLength) != tailLength)
+            {
+                throw Corrupt(path);
+            }
+        }
+
+        var tail = buffer[..tailLength];
         var footer = tail[^FooterSize..];
         if (!footer[sizeof(int)..].SequenceEqual(Magic))
         {
@@ -162,7 +180,7 @@ internal static class BlobFile
         var dataLength = length - FooterSize - trailerLength;
         if (trailerLength <= tail.Length - FooterSize)
         {
-            return (tail[^(FooterSize + trailerLength)..^FooterSize].ToArray(), dataLength);
+            return (tail[^(FooterSize + trailerLength)..^FooterSize].ToArray(), dataLength, length);
         }
 
         var json = new byte[trailerLength];
@@ -171,7 +189,7 @@ internal static class BlobFile
             throw Corrupt(path);
         }
 
-        return (json, dataLength);
+        return (json, dataLength, length);
     }
 
     public static T Deserialize<T>(ReadOnlySpan<byte> json, string path)

@@ -907,7 +907,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
     /// <summary>An object file's trailer: the object's info and, for a multipart object, its parts' id.</summary>
     private static StoredRecord ReadRecord(SafeFileHandle handle, string path)
     {
-        var (json, dataLength) = BlobFile.ReadTrailerJson(handle, path);
+        var (json, dataLength, length) = BlobFile.ReadTrailerJson(handle, path, Trailers.LengthHint(path));
         var (info, partsId) = Trailers.GetOrParse(path, json, static (json, path) =>
         {
             var trailer = BlobFile.Deserialize<ObjectTrailer>(json, path);
@@ -918,7 +918,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
             return new ParsedTrailer(
                 new ObjectInfo(trailer.Key, trailer.Size, trailer.ETag, trailer.LastModified, trailer.Metadata, trailer.Checksum), trailer.PartsId);
-        });
+        }, length);
         return new StoredRecord(info, partsId, dataLength);
     }
 

@@ -187,6 +187,38 @@ public sealed class BlobFileTests : IDisposable
         act.Should().Throw<InvalidDataException>();
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(100)]
+    [InlineData(5000)]
+    public async Task A_length_hint_right_or_wrong_reads_the_same_trailer(int dataLength)
+    {
+        var path = await WriteBlobAsync(Data(dataLength), new PartInfo(1, "0123456789abcdef0123456789abcdef", dataLength, Now));
+        var length = new FileInfo(path).Length;
+        using var handle = ReadOnlyFile.Open(path);
+        var unhinted = BlobFile.ReadTrailerJson(handle, path);
+
+        foreach (var hint in new long?[] { length, length - 1, length + 1, length - 12, length + 4096, 11, 0, -5 })
+        {
+            var hinted = BlobFile.ReadTrailerJson(handle, path, hint);
+
+            hinted.Json.Should().Equal(unhinted.Json, $"the hint was {hint} for a file of {length} bytes");
+            (hinted.DataLength, hinted.Length).Should().Be((dataLength, length));
+        }
+    }
+
+    [Fact]
+    public void A_length_hint_that_fits_a_file_that_is_not_a_blob_is_still_InvalidDataException()
+    {
+        var path = Path.Combine(_dir.Path, "garbage");
+        File.WriteAllBytes(path, Data(300));
+        using var handle = ReadOnlyFile.Open(path);
+
+        var act = () => BlobFile.ReadTrailerJson(handle, path, 300);
+
+        act.Should().Throw<InvalidDataException>();
+    }
+
     [Fact]
     public async Task A_blob_cut_short_is_InvalidDataException()
     {

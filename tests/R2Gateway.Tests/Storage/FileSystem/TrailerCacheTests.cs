@@ -59,4 +59,19 @@ public sealed class TrailerCacheTests
 
         _parses.Should().Be(2);
     }
+
+    [Fact]
+    public void The_length_hint_is_the_length_of_the_file_last_read_at_the_path()
+    {
+        var cache = new TrailerCache<string>(16, 4096);
+        cache.LengthHint("objects/a").Should().BeNull();
+
+        cache.GetOrParse("objects/a", "{\"etag\":\"1\"}"u8.ToArray(), Parse, fileLength: 1234);
+        cache.LengthHint("objects/a").Should().Be(1234);
+
+        // The same trailer bytes in a file of another length: still a hit, and the hint follows the file.
+        cache.GetOrParse("objects/a", "{\"etag\":\"1\"}"u8.ToArray(), Parse, fileLength: 99);
+        cache.LengthHint("objects/a").Should().Be(99);
+        _parses.Should().Be(1);
+    }
 }
