@@ -16,9 +16,9 @@ public static class GatewayLogging
     public const string ToStandardErrorKey = "Logging:ToStandardError";
 
     /// <summary>Serilog to the console: readable text in Development, one JSON object per line (with the
-    /// trace and span ids) otherwise. Lines go through an in-memory queue written by one background thread
-    /// (in Production through one buffer, <see cref="BufferedConsoleSink"/>),
-    /// so a request never waits for the console; the queue is drained when the host stops. Levels come
+    /// trace and span ids) otherwise. JSON lines gather in one buffer written every few milliseconds
+    /// (<see cref="BufferedConsoleSink"/>), text lines in Serilog's queue written by one background thread,
+    /// so a request does not wait for the console; both are drained when the host stops. Levels come
     /// from the <c>Serilog</c> configuration section; sinks registered as services (tests) are added.</summary>
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
@@ -27,28 +27,29 @@ public static class GatewayLogging
         var json = builder.Environment.IsDevelopment() ? null : new BufferedConsoleSink(new RenderedCompactJsonFormatter(), toStandardError is not null ? Console.OpenStandardError() : Console.OpenStandardOutput());
         // preserveStaticLogger: the logger belongs to this host (tests run several in one process) and is
         // disposed, so flushed, with it.
-        builder.Services.AddSerilog((services, config) => config
-            // IHttpClientFactory's four Information lines per webhook or hook call drown the gateway's own
-            // delivery lines; set before the configuration so Serilog:MinimumLevel:Override can bring them back.
-            .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
-            .ReadFrom.Configuration(builder.Configuration)
-            .ReadFrom.Services(services)
-            // The request log replaces ASP.NET Core's own request lines, which carry the query string (signatures).
-            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LogEventLevel.Warning)
-            .Enrich.FromLogContext()
-            // blockWhenFull: under a burst beyond 10,000 queued lines requests wait rather than lose audit lines.
-            .WriteTo.Async(sink =>
+        builder.Services.AddSerilog((services, config) =>
+        {
+            config
+                // IHttpClientFactory's four Information lines per webhook or hook call drown the gateway's own
+                // delivery lines; set before the configuration so Serilog:MinimumLevel:Override can bring them back.
+                .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
+                .ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Services(services)
+                // The request log replaces ASP.NET Core's own request lines, which carry the query string (signatures).
+                .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LogEventLevel.Warning)
+                .Enrich.FromLogContext();
+            if (json is not null)
             {
-                if (json is null)
-                {
-                    sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: toStandardError);
-                }
-                else
-                {
-                    sink.Sink(json);
-                }
-            }, bufferSize: 10_000, blockWhenFull: true),
-            preserveStaticLogger: true);
+                config.WriteTo.Sink(json);
+            }
+            else
+            {
+                // blockWhenFull: under a burst beyond 10,000 queued lines requests wait rather than lose audit lines.
+                config.WriteTo.Async(
+                    sink => sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", standardErrorFromLevel: toStandardError),
+                    bufferSize: 10_000, blockWhenFull: true);
+            }
+        }, preserveStaticLogger: true);
         // Serilog's factory (registered last, over the framework's), wrapped: see CachingLoggerFactory.
         var serilogFactory = builder.Services.Last(d => d.ServiceType == typeof(ILoggerFactory));
         builder.Services.RemoveAll<ILoggerFactory>();

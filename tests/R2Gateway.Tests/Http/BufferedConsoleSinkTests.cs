@@ -48,6 +48,58 @@ public sealed class BufferedConsoleSinkTests
         output.Text.Should().Contain("line 1");
     }
 
+    [Fact]
+    public async Task Lines_from_many_threads_all_arrive_whole()
+    {
+        var output = new CountingStream();
+        using var sink = new BufferedConsoleSink(new RenderedCompactJsonFormatter(), output);
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(() =>
+        {
+            for (var n = 0; n < 500; n++)
+            {
+                sink.Emit(Line(t * 1000 + n));
+            }
+        })));
+        sink.Dispose();
+
+        var numbers = output.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("N").GetInt32()).Order();
+        numbers.Should().Equal(Enumerable.Range(0, 8).SelectMany(t => Enumerable.Range(t * 1000, 500)));
+    }
+
+    [Fact]
+    public void Past_the_buffer_limit_the_emitting_thread_writes_the_lines_itself()
+    {
+        var output = new CountingStream();
+        using var sink = new BufferedConsoleSink(new RenderedCompactJsonFormatter(), output);
+
+        // One line over the limit sets no timer: only the emitting thread can have written it.
+        sink.Emit(Text(new string('x', BufferedConsoleSink.MaxBufferedChars)));
+
+        output.Writes.Should().BeGreaterThan(0);
+        output.Text.Should().EndWith("\n");
+    }
+
+    [Fact]
+    public void A_console_that_fails_costs_the_lines_but_not_the_caller()
+    {
+        using var sink = new BufferedConsoleSink(new RenderedCompactJsonFormatter(), new FailingStream());
+
+        var emit = () => sink.Emit(Text(new string('x', BufferedConsoleSink.MaxBufferedChars)));
+
+        emit.Should().NotThrow();
+        emit.Should().NotThrow("the lines that failed are not retried forever");
+    }
+
+    private static LogEvent Text(string text) =>
+        new(DateTimeOffset.UtcNow, LogEventLevel.Information, null, new MessageTemplateParser().Parse("{T}"), [new LogEventProperty("T", new ScalarValue(text))]);
+
+    private sealed class FailingStream : MemoryStream
+    {
+        public override void Write(byte[] buffer, int offset, int count) => throw new IOException("Broken pipe");
+    }
+
     private sealed class CountingStream : MemoryStream
     {
         private readonly Lock _lock = new();
