@@ -98,12 +98,15 @@ warm_up() {
   done
 }
 
+# The runtime's tuning from the image's ENV (DOTNET_*), so the bench measures the gateway as it ships.
+read -r -a IMAGE_RUNTIME_ENV <<<"$(sed -n '/AS runtime/,$p' "$REPO/Dockerfile" | grep -o 'DOTNET_[A-Za-z0-9_]*=[^ \\]*' | tr '\n' ' ')"
+
 # start_gateway [extra gateway args]: the S3-API listener is off (its default port is fixed).
 start_gateway() {
   PORT="$(free_port)"
   BASE="http://127.0.0.1:$PORT"
   # Started directly (no wrapper), so $! is the dotnet process itself.
-  ( cd "$WORK/publish" && exec env ASPNETCORE_ENVIRONMENT=Production \
+  ( cd "$WORK/publish" && exec env ASPNETCORE_ENVIRONMENT=Production "${IMAGE_RUNTIME_ENV[@]}" \
     dotnet "$WORK/publish/R2Gateway.dll" --Urls="$BASE" --Storage:FileSystem:Root="$DATA" --S3Api:Urls= \
     "${GATEWAY_ARGS[@]}" "$@" ) >>"$WORK/gateway.log" 2>&1 &
   GW_PID=$!
