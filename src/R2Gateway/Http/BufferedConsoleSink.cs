@@ -71,7 +71,8 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
         }
     }
 
-    private void Flush()
+    /// <param name="last">From Dispose: the lines taken here are the last, so no line can arrive after them unwritten.</param>
+    private void Flush(bool last = false)
     {
         lock (_writeLock)
         {
@@ -85,50 +86,40 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
             {
                 (lines, _waiting, _writing) = (_waiting, _writing, _waiting);
                 _timerSet = false;
+                _disposed = last;
             }
 
-            if (lines.Length == 0)
+            if (lines.Length > 0)
             {
-                return;
-            }
-
-            try
-            {
-                _writer.Write(lines);
-                _writer.Flush();
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException)
-            {
-                // A closed console must not take the gateway down (this runs on a timer); the lines are lost with it.
-                SelfLog.WriteLine("Log lines could not be written to the console: {0}", e.Message);
-            }
-            finally
-            {
+                Guarded(() =>
+                {
+                    _writer.Write(lines);
+                    _writer.Flush();
+                });
                 lines.Clear();
             }
+
+            if (last)
+            {
+                _flush.Dispose();
+                Guarded(_writer.Dispose);
+            }
+        }
+    }
+
+    private static void Guarded(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // A closed console must not take the gateway down (this runs on a timer); the lines are lost with it.
+            SelfLog.WriteLine("Log lines could not be written to the console: {0}", e.Message);
         }
     }
 
     /// <summary>Serilog disposes its sinks with the logger, when the host stops: the last lines are written here.</summary>
-    public void Dispose()
-    {
-        Flush();
-        lock (_writeLock)
-        {
-            lock (_bufferLock)
-            {
-                _disposed = true;
-            }
-
-            _flush.Dispose();
-            try
-            {
-                _writer.Dispose();
-            }
-            catch (IOException e)
-            {
-                SelfLog.WriteLine("The console could not be closed: {0}", e.Message);
-            }
-        }
-    }
+    public void Dispose() => Flush(last: true);
 }
