@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Net.Http.Headers;
 
 namespace R2Gateway.Http;
@@ -43,8 +44,22 @@ public static class ActiveContent
             || type.EndsWith("+xml", StringComparison.Ordinal);
     }
 
-    private static string MediaType(string contentType) =>
-        MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.MediaType.HasValue
+    /// <summary>HTTP's token characters (RFC 9110 tchar).</summary>
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    private static string MediaType(string contentType)
+    {
+        // The usual stored value, a bare token/token, is its own media type: no parser objects on every GET.
+        var slash = contentType.IndexOf('/');
+        if (slash > 0 && !contentType.AsSpan(0, slash).ContainsAnyExcept(TokenChars)
+            && contentType.Length > slash + 1 && !contentType.AsSpan(slash + 1).ContainsAnyExcept(TokenChars))
+        {
+            return contentType.ToLowerInvariant();
+        }
+
+        return MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.MediaType.HasValue
             ? parsed.MediaType.Value!.ToLowerInvariant()
             : "";
+    }
 }

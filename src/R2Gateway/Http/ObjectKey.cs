@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using R2Gateway.Storage;
@@ -82,39 +83,51 @@ public readonly record struct ObjectKey(string Value)
         return query < 0 ? raw : raw[..query];
     }
 
+    /// <summary>Invalid UTF-8 in a key is refused, not replaced: two keys must never decode to one.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
     internal static string Decode(string path)
     {
         var encoded = path.AsSpan(1);
-        var bytes = new byte[encoded.Length * 3];
-        var n = 0;
-        for (var i = 0; i < encoded.Length; i++)
-        {
-            if (encoded[i] == '%' && i + 2 < encoded.Length
-                && byte.TryParse(encoded.Slice(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var b))
-            {
-                bytes[n++] = b;
-                i += 2;
-            }
-            else if (encoded[i] > 0x7f)
-            {
-                // Raw non-ASCII (servers other than Kestrel may pass it): one whole code point at a time.
-                Rune.DecodeFromUtf16(encoded[i..], out var rune, out var consumed);
-                n += rune.EncodeToUtf8(bytes.AsSpan(n));
-                i += consumed - 1;
-            }
-            else
-            {
-                bytes[n++] = (byte)encoded[i];
-            }
-        }
-
+        var max = encoded.Length * 3;
+        byte[]? rented = null;
+        var bytes = max <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(max));
         try
         {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, 0, n);
+            var n = 0;
+            for (var i = 0; i < encoded.Length; i++)
+            {
+                if (encoded[i] == '%' && i + 2 < encoded.Length
+                    && byte.TryParse(encoded.Slice(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var b))
+                {
+                    bytes[n++] = b;
+                    i += 2;
+                }
+                else if (encoded[i] > 0x7f)
+                {
+                    // Raw non-ASCII (servers other than Kestrel may pass it): one whole code point at a time.
+                    Rune.DecodeFromUtf16(encoded[i..], out var rune, out var consumed);
+                    n += rune.EncodeToUtf8(bytes[n..]);
+                    i += consumed - 1;
+                }
+                else
+                {
+                    bytes[n++] = (byte)encoded[i];
+                }
+            }
+
+            return StrictUtf8.GetString(bytes[..n]);
         }
         catch (DecoderFallbackException)
         {
             throw Error.KeyNotUtf8();
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
     }
 }
