@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Cors.Infrastructure;
+
 namespace R2Gateway.Http;
 
 /// <summary>The <c>Cors</c> section: origins whose pages may call the gateway from a browser.</summary>
@@ -20,6 +22,9 @@ public static class GatewayCors
     public static IServiceCollection AddGatewayCors(this IServiceCollection services, IConfiguration configuration)
     {
         var origins = configuration.GetSection(CorsSettings.Section).Get<CorsSettings>()?.AllowedOrigins ?? [];
+        // The framework registers its provider as transient, and the CORS middleware asks for one on every
+        // request, with or without an Origin; it holds only the options, so one serves all (AddCors keeps it).
+        services.AddSingleton<ICorsPolicyProvider, DefaultCorsPolicyProvider>();
         return services.AddCors(o => o.AddDefaultPolicy(policy => policy
             .WithOrigins(origins)
             .WithMethods(Methods)
