@@ -15,6 +15,7 @@ public sealed class CurlRecipeTests() : OwnGatewayTest(4)
     {
         var file = CliGateway.RandomFile(Dir.Path, "video.mp4", 23 * GatewayApi.MiB);
         var key = GatewayApi.UniqueKey("my video.mp4");
+        Gateway.Recorder.PartDelay = _ => TimeSpan.FromMilliseconds(500); // a 5 MiB part alone can finish before xargs starts the next
 
         var answer = await RecipeAsync("multipart-upload.sh", file, key, "5", "4");
 

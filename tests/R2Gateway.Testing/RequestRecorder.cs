@@ -15,7 +15,9 @@ public sealed class RequestRecorder
 
     public ConcurrentQueue<Seen> Requests { get; } = new();
 
-    public int MaxConcurrentParts { get; private set; }
+    private int _maxConcurrentParts;
+
+    public int MaxConcurrentParts => Volatile.Read(ref _maxConcurrentParts);
 
     /// <summary>Part uploads the gateway is handling right now (held back or being stored).</summary>
     public int PartsInFlight => Volatile.Read(ref _inFlight);
@@ -40,7 +42,7 @@ public sealed class RequestRecorder
         var partNumber = int.TryParse(q["partNumber"], out var n) ? n : 0;
         if (isPart)
         {
-            MaxConcurrentParts = Math.Max(MaxConcurrentParts, Interlocked.Increment(ref _inFlight));
+            RaiseMax(Interlocked.Increment(ref _inFlight));
             await Task.Delay(PartDelay(partNumber)); // a slow server is the condition under test, not a wait
         }
 
@@ -63,6 +65,18 @@ public sealed class RequestRecorder
             if (action.Length > 0)
             {
                 Requests.Enqueue(new Seen(context.Request.Method, action, q["uploadId"].ToString(), partNumber, context.Response.StatusCode));
+            }
+        }
+    }
+
+    private void RaiseMax(int now)
+    {
+        // Parts arrive side by side, so a plain max could lose the highest count to a racing lower one.
+        for (var seen = _maxConcurrentParts; now > seen; seen = _maxConcurrentParts)
+        {
+            if (Interlocked.CompareExchange(ref _maxConcurrentParts, now, seen) == seen)
+            {
+                return;
             }
         }
     }
