@@ -28,8 +28,10 @@ public static class ConnectionBuffers
 /// Connection buffers in blocks of <see cref="LargeBlockMemoryPool.BlockSize"/> instead of Kestrel's
 /// 4 KiB. Kestrel receives into one block at a time, so with 4 KiB blocks a 1 GiB upload took 540,000
 /// <c>recv</c> calls (2 KiB each on loopback) and as many hand-offs to the request's reader: more CPU
-/// than anything but MD5. Kestrel takes its pools from <see cref="IMemoryPoolFactory{T}"/>, the
-/// supported way to change them; it has no block-size setting.
+/// than anything but MD5. 128 KiB rather than 32: a 1 GiB put took 2.31–2.35 CPU-s against 2.43–2.53
+/// (4 interleaved pairs, 2026-12-04); small requests and 200 concurrent parts were unchanged, since an
+/// idle connection holds no block. Kestrel takes its pools from <see cref="IMemoryPoolFactory{T}"/>,
+/// the supported way to change them; it has no block-size setting.
 /// </summary>
 internal sealed class LargeBlockMemoryPoolFactory : IMemoryPoolFactory<byte>
 {
@@ -40,7 +42,7 @@ internal sealed class LargeBlockMemoryPoolFactory : IMemoryPoolFactory<byte>
 /// <see cref="MaxIdleBytes"/> wait idle, the rest are left to the GC.</summary>
 internal sealed class LargeBlockMemoryPool : MemoryPool<byte>
 {
-    public const int BlockSize = 32 * 1024;
+    public const int BlockSize = 128 * 1024;
     private const int MaxIdleBytes = 32 * 1024 * 1024;
     private readonly ConcurrentQueue<Block> _idle = new();
     private int _idleCount;
