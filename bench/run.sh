@@ -28,7 +28,7 @@
 #   BENCH_WRK_SECS / BENCH_WRK_ROUNDS  wrk seconds per run (default 5) and interleaved rounds (default 4: one run moves ±15 %)
 #   BENCH_WRK_WARMUP seconds of each gateway warm-up run before the wrk rows (default 5; done twice per kind)
 #
-# Hot paths (issue 10), in the same run: md5sum, the put's work in C (bench/anchors/floor-put.c), nginx WebDAV PUT and @tus/server 2.4.5 (bench/anchors/)
+# Hot paths (issue 10), in the same run: md5sum, the put's work in C (bench/anchors/floor-put.c) and in a bare ASP.NET Core app (bench/anchors/kestrel-put), nginx WebDAV PUT and @tus/server 2.4.5 (bench/anchors/)
 # as anchors of the 1 GiB put with Fsync=false and true (CPU-s per GiB and peak RSS of each), 200
 # concurrent 5 MiB parts (peak RSS), and wrk 4 KiB GET/HEAD/PUT against nginx. Installs nginx and wrk
 # (apt) and the npm packages (npm ci) when missing.
@@ -192,13 +192,13 @@ done
 mkdir -p "$WORK/src/src"
 if [[ -n "$GIT_REF" ]]; then
   # A committed state: reproducible, and immune to half-saved edits in the working tree.
-  git -C "$REPO" archive "$GIT_REF" src/R2Gateway | tar -C "$WORK/src" -xf -
+  git -C "$REPO" archive "$GIT_REF" src/R2Gateway bench/anchors/kestrel-put | tar -C "$WORK/src" -xf -
   for f in Directory.Build.props Directory.Packages.props appsettings.json .editorconfig; do
     git -C "$REPO" show "$GIT_REF:$f" >"$WORK/src/$f"
   done
   SOURCE="commit $(git -C "$REPO" rev-parse --short "$GIT_REF")"
 else
-  tar -C "$REPO/src" --exclude=bin --exclude=obj -cf - R2Gateway | tar -C "$WORK/src/src" -xf -
+  tar -C "$REPO" --exclude=bin --exclude=obj --exclude=node_modules -cf - src/R2Gateway bench/anchors/kestrel-put | tar -C "$WORK/src" -xf -
   SOURCE="working tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO" diff --quiet HEAD -- src 2>/dev/null || echo ' + local changes')"
 fi
 timeout 600 dotnet publish "$WORK/src/src/R2Gateway" -c Release -o "$WORK/publish" --nologo -v quiet \
@@ -316,6 +316,8 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
     sleep 0.1
   done
   cc -O2 -pthread -o "$ANCHORS/floor-put" "$REPO/bench/anchors/floor-put.c" -lcrypto || die "could not build bench/anchors/floor-put.c"
+  timeout 600 dotnet publish "$WORK/src/bench/anchors/kestrel-put" -c Release -o "$ANCHORS/kestrel-put" --nologo -v quiet \
+    --disable-build-servers -nodeReuse:false >"$ANCHORS/kestrel-put.log" 2>&1 || { cat "$ANCHORS/kestrel-put.log" >&2; die "could not build bench/anchors/kestrel-put"; }
   nginx_pids() { echo "$NGINX_PID" $(pgrep -P "$NGINX_PID"); }
   NGX="http://127.0.0.1:$NGINX_PORT"
   TUS="http://127.0.0.1:$TUS_PORT/files"
@@ -335,6 +337,22 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
     [[ "$etag" == "$FILE_MD5" ]] || die "floor-put md5 $etag != md5sum $FILE_MD5"
     add floor "$(secs "$t0" "$t1")" "$(awk -v hz="$TICK" '{ printf "%.0f", ($1 + $2) * hz }' "$ANCHORS/floor.cpu")"
     rm -f "$ANCHORS/floor.bin"
+
+    # The framework's floor: the store's copy loop and the gateway's connection buffers in a bare
+    # ASP.NET Core app (bench/anchors/kestrel-put), fresh and warmed as the gateway is.
+    kp_port="$(free_port)"
+    ( exec env "${IMAGE_RUNTIME_ENV[@]}" dotnet "$ANCHORS/kestrel-put/KestrelPutFloor.dll" --urls "http://127.0.0.1:$kp_port" "$ANCHORS/kestrel-put.bin" ) \
+      >>"$ANCHORS/kestrel-put.out" 2>&1 &
+    kp_pid=$!
+    for _ in $(seq 1 300); do curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$kp_port/" && break; sleep 0.1; done
+    warm_up "http://127.0.0.1:$kp_port/warm-up"
+    sync; c0=$(cpu_ticks "$kp_pid"); t0=$(now)
+    etag="$(curl -sS --fail -H 'Expect:' -T "$FILE" "http://127.0.0.1:$kp_port/floor")" || die "kestrel-put failed: $(tail -n 5 "$ANCHORS/kestrel-put.out")"
+    t1=$(now); c1=$(cpu_ticks "$kp_pid")
+    kill "$kp_pid"; wait "$kp_pid" 2>/dev/null || true
+    [[ "$etag" == "$FILE_MD5" ]] || die "kestrel-put md5 $etag != md5sum $FILE_MD5"
+    add kestrel "$(secs "$t0" "$t1")" $((c1 - c0))
+    rm -f "$ANCHORS/kestrel-put.bin"
 
     sync; c0=$(cpu_ticks $(nginx_pids)); t0=$(now)
     code="$(curl -sS -o /dev/null -w '%{http_code}' -H 'Expect:' -T "$FILE" "$NGX/put/file")"
@@ -374,12 +392,13 @@ if [[ "$STORE" == filesystem && "${BENCH_HOT:-1}" == 1 ]]; then
   MD5_MED="$(med md5)"
   hot "md5sum (the limit)" "$SIZE" "$MD5_MED" "$(cpu_per_gib "$(awk -v s="$MD5_MED" -v hz="$TICK" 'BEGIN { print s * hz }')" "$SIZE")" - md5sum "$MD5_MED"
   hot "floor: the gateway's put work in C (bench/anchors/floor-put.c), curl -T" "$SIZE" "$(med floor)" "$(cpu floor)" - md5sum "$MD5_MED"
+  hot "floor on ASP.NET Core: the store's copy loop in a bare app (bench/anchors/kestrel-put), curl -T" "$SIZE" "$(med kestrel)" "$(cpu kestrel)" - md5sum "$MD5_MED"
   hot "nginx WebDAV PUT (no hash), curl -T" "$SIZE" "$(med nginx)" "$(cpu nginx)" - md5sum "$MD5_MED"
   hot "@tus/server 2.4.5 + FileStore, curl POST + PATCH" "$SIZE" "$(med tus)" "$(cpu tus)" - md5sum "$MD5_MED"
   hot "gateway put, Fsync=false (curl -T)" "$SIZE" "$(med gw-false)" "$(cpu gw-false)" "${R[gw-false]}" md5sum "$MD5_MED"
   hot "gateway put, Fsync=true (default)" "$SIZE" "$(med gw-true)" "$(cpu gw-true)" "${R[gw-true]}" md5sum "$MD5_MED"
-  NOTES+=("hot-path puts: $ROUNDS interleaved rounds, median seconds; md5sum's CPU-s is its wall time; floor = its own getrusage, nginx CPU = master + workers, tus = the node process, gateway = the dotnet process (utime + stime from /proc/<pid>/stat); nginx and tus run through all rounds, the gateway is restarted per put and warmed with three untimed 64 MiB puts from a file, 1 s apart, until the JIT is done")
-  NOTES+=("put seconds per round — md5sum: ${T[md5]}; floor: ${T[floor]}; nginx: ${T[nginx]}; tus: ${T[tus]}; gateway Fsync=false: ${T[gw-false]}; Fsync=true: ${T[gw-true]}")
+  NOTES+=("hot-path puts: $ROUNDS interleaved rounds, median seconds; md5sum's CPU-s is its wall time; floor = its own getrusage, the ASP.NET Core floor = its dotnet process, nginx CPU = master + workers, tus = the node process, gateway = the dotnet process (utime + stime from /proc/<pid>/stat); nginx and tus run through all rounds, the gateway is restarted per put and warmed with three untimed 64 MiB puts from a file, 1 s apart, until the JIT is done")
+  NOTES+=("put seconds per round — md5sum: ${T[md5]}; floor: ${T[floor]}; ASP.NET Core floor: ${T[kestrel]}; nginx: ${T[nginx]}; tus: ${T[tus]}; gateway Fsync=false: ${T[gw-false]}; Fsync=true: ${T[gw-true]}")
   remove_object bench/single
 
   # 200 concurrent 5 MiB parts into one upload (the CrashAndLoadTests shape): peak RSS.
