@@ -148,7 +148,7 @@ internal static class BlobFile
         if (lengthHint is { } hint and >= FooterSize)
         {
             tailLength = (int)Math.Min(hint, TailReadSize);
-            if (RandomAccess.Read(handle, buffer[..(tailLength + 1)], hint - tailLength) == tailLength)
+            if (Libc.ReadAt(handle, buffer[..(tailLength + 1)], hint - tailLength) == tailLength)
             {
                 length = hint;
             }
@@ -158,7 +158,7 @@ internal static class BlobFile
         {
             length = RandomAccess.GetLength(handle);
             tailLength = (int)Math.Min(length, TailReadSize);
-            if (length < FooterSize || RandomAccess.Read(handle, buffer[..tailLength], length - tailLength) != tailLength)
+            if (length < FooterSize || Libc.ReadAt(handle, buffer[..tailLength], length - tailLength) != tailLength)
             {
                 throw Corrupt(path);
             }
@@ -184,7 +184,7 @@ internal static class BlobFile
         }
 
         var json = new byte[trailerLength];
-        if (RandomAccess.Read(handle, json, dataLength) != trailerLength)
+        if (Libc.ReadAt(handle, json, dataLength) != trailerLength)
         {
             throw Corrupt(path);
         }

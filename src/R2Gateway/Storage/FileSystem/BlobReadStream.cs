@@ -10,7 +10,7 @@ internal sealed class BlobReadStream(SafeFileHandle handle, long length) : Objec
 
     // At the end no system call: the response's copy asks once more after the last bytes.
     public override int Read(Span<byte> buffer) =>
-        Readable(buffer.Length) is > 0 and var readable ? Advance(RandomAccess.Read(handle, buffer[..readable], Position)) : 0;
+        Readable(buffer.Length) is > 0 and var readable ? Advance(Libc.ReadAt(handle, buffer[..readable], Position)) : 0;
 
     /// <remarks>A small read is done in place: .NET has no asynchronous file I/O on Linux, so an async read is a
     /// hop to a pool thread and back, which costs a small GET more than reading a few pages from the cache.</remarks>

@@ -24,8 +24,25 @@ public sealed class ReadOnlyFileTests : IDisposable
         var tail = new byte[2];
 
         RandomAccess.GetLength(handle).Should().Be(6);
-        RandomAccess.Read(handle, tail, 4).Should().Be(2);
+        Libc.ReadAt(handle, tail, 4).Should().Be(2);
         tail.Should().Equal(5, 6);
+        Libc.ReadAt(handle, tail, 5).Should().Be(1, "a read that runs past the end is short");
+        tail[0].Should().Be(6);
+        Libc.ReadAt(handle, tail, 6).Should().Be(0, "at the end there is nothing to read");
+    }
+
+    [Fact]
+    public void A_read_that_fails_or_comes_after_dispose_throws_instead_of_answering_a_count()
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_dir.Path, "dir")).FullName;
+        using (var handle = ReadOnlyFile.Open(directory)) // open(2) of a directory for reading succeeds on Linux; reading it fails
+        {
+            FluentActions.Invoking(() => Libc.ReadAt(handle, new byte[4], 0)).Should().Throw<IOException>();
+        }
+
+        var closed = ReadOnlyFile.Open(Write("blob", [1, 2]));
+        closed.Dispose();
+        FluentActions.Invoking(() => Libc.ReadAt(closed, new byte[2], 0)).Should().Throw<ObjectDisposedException>();
     }
 
     [Fact]
