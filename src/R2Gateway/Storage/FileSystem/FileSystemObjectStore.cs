@@ -338,6 +338,7 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             replaced = ReadRecord(path);
             await IndexWriteAsync(_index.MarkPendingAsync(key));
             Retire(replaced);
+            var held = HoldLargeBlob(replaced, path);
             try
             {
                 File.Delete(path);
@@ -345,6 +346,10 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             catch (DirectoryNotFoundException)
             {
                 // never stored
+            }
+            finally
+            {
+                ReleaseInBackground(held);
             }
 
             await IndexSettleAsync(_index.SetAsync(key, null));
@@ -689,9 +694,48 @@ public sealed partial class FileSystemObjectStore : IObjectStore
         await IndexWriteAsync(staging);
         Retire(current);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        File.Move(temp, target, overwrite: true);
+        var held = HoldLargeBlob(current, target);
+        try
+        {
+            File.Move(temp, target, overwrite: true);
+        }
+        finally
+        {
+            ReleaseInBackground(held);
+        }
+
         _index.Settle(key, await staging, e => LogIndexUnusable(_logger, e));
         return current;
+    }
+
+    /// <summary>Opens a large blob that is about to lose its last link. The file system frees a file's blocks
+    /// inside the rename or unlink that drops its last link, which for 1 GiB on ext4 here took 0.33 s of the
+    /// request's time (a 1 GiB overwrite: 1.93–2.26 s against 1.63–1.73 s for a new key). While a handle is open,
+    /// the blocks are freed only when it closes, which <see cref="ReleaseInBackground"/> does off the request
+    /// path. A small blob's blocks are freed faster than a hand-off to a pool thread costs.</summary>
+    private static SafeFileHandle? HoldLargeBlob(StoredRecord? current, string path)
+    {
+        if (current is not { DataLength: >= WriteBehindFileStream.Window })
+        {
+            return null;
+        }
+
+        try
+        {
+            return ReadOnlyFile.Open(path);
+        }
+        catch (IOException)
+        {
+            return null; // then the blocks are freed in the request, as without the handle
+        }
+    }
+
+    private void ReleaseInBackground(SafeFileHandle? held)
+    {
+        if (held is not null)
+        {
+            _background(held.Dispose);
+        }
     }
 
     /// <summary>Marks a version's parts as garbage once nothing refers to them, before the version is

@@ -123,6 +123,68 @@ public sealed class ManifestCompleteTests : IDisposable
         (await GetAsync("k")).Should().Equal(7);
     }
 
+    /// <summary>Files under this test's root that are unlinked but still open in this process (Linux only).</summary>
+    private int UnlinkedFilesHeldOpen() =>
+        Directory.GetFiles("/proc/self/fd").Count(fd =>
+        {
+            try
+            {
+                return new FileInfo(fd).LinkTarget is { } target
+                    && target.StartsWith(_dir.Path, StringComparison.Ordinal) && target.EndsWith(" (deleted)", StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false; // closed since the listing
+            }
+        });
+
+    [Theory]
+    [InlineData("overwrite")]
+    [InlineData("delete")]
+    public async Task A_large_blob_that_loses_its_last_link_has_its_blocks_freed_after_the_answer_not_inside_it(string how)
+    {
+        var held = new List<Action>();
+        var store = StoreHoldingBackgroundWork(held);
+        await store.PutObjectAsync("k", new MemoryStream(Random(9 * MiB)), 9 * MiB, new PutOptions(ObjectMetadata.None), None);
+
+        if (how == "overwrite")
+        {
+            await store.PutObjectAsync("k", new MemoryStream([7]), 1, new PutOptions(ObjectMetadata.None), None);
+            (await GetAsync("k")).Should().Equal(7);
+        }
+        else
+        {
+            await store.DeleteObjectAsync("k", None);
+            (await store.GetObjectAsync("k", None)).Should().BeNull();
+        }
+
+        held.Should().ContainSingle("closing the last handle, which frees the blocks, waits for the background");
+        if (OperatingSystem.IsLinux())
+        {
+            UnlinkedFilesHeldOpen().Should().Be(1);
+        }
+
+        held[0]();
+
+        if (OperatingSystem.IsLinux())
+        {
+            UnlinkedFilesHeldOpen().Should().Be(0, "the handle is closed, so the blocks are free");
+        }
+    }
+
+    [Fact]
+    public async Task A_small_blob_is_replaced_without_background_work()
+    {
+        var held = new List<Action>();
+        var store = StoreHoldingBackgroundWork(held);
+        await store.PutObjectAsync("k", new MemoryStream(Random(1000)), 1000, new PutOptions(ObjectMetadata.None), None);
+
+        await store.PutObjectAsync("k", new MemoryStream([7]), 1, new PutOptions(ObjectMetadata.None), None);
+        await store.DeleteObjectAsync("k", None);
+
+        held.Should().BeEmpty();
+    }
+
     [Fact]
     public async Task The_sweeper_empties_the_trash_a_crash_left_between_moving_aside_and_unlinking()
     {
