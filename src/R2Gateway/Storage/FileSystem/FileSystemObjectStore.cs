@@ -724,9 +724,10 @@ public sealed partial class FileSystemObjectStore : IObjectStore
             return null;
         }
 
+        SafeFileHandle? handle = null;
         try
         {
-            var handle = ReadOnlyFile.Open(path);
+            handle = ReadOnlyFile.Open(path);
             if (knownLength is null && RandomAccess.GetLength(handle) < WriteBehindFileStream.Window)
             {
                 handle.Dispose();
@@ -735,9 +736,11 @@ public sealed partial class FileSystemObjectStore : IObjectStore
 
             return handle;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null; // not there, or then its blocks are freed in the request, as without the handle
+            // Not there, or not openable: an optimisation must not fail the write; the blocks are freed in the request.
+            handle?.Dispose();
+            return null;
         }
     }
 
